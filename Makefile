@@ -1,0 +1,95 @@
+# The few commands a newcomer needs. Setup is automatic and idempotent:
+# every target that needs the virtualenv or node_modules builds them first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PY312 := $(shell scripts/find-python312)
+BOOT_PYTHON := $(or $(PY312),python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+SAM_CLI_VERSION := 1.170.0
+CFN_LINT_VERSION := 1.58.0
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help setup demo dev test lint unit-test sam-build openapi requirements clean-local clean \
+        sandbox-crm sandbox-inventory bench check-java
+
+help:
+	@echo "make demo   - set up everything, start the local stack and run the product's main job"
+	@echo "make test   - set up everything and run every check and test (what CI runs)"
+	@echo "make dev    - run the local stack until Ctrl-C (API on http://127.0.0.1:3000)"
+	@echo "make sandbox-crm / sandbox-inventory - run one vendor sandbox standalone"
+	@echo "make openapi / requirements - regenerate openapi.json / the layer's requirements.txt"
+	@echo "make clean-local - wipe the local stack's data"
+
+# ------------------------------------------------------------------ setup
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(BOOT_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(SAM_VENV)/.installed:
+	@test -x $(SAM) || python3 -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION) cfn-lint==$(CFN_LINT_VERSION)
+	@touch $@
+
+check-java:
+	@command -v java >/dev/null || { echo "Java (17+) is needed for DynamoDB Local: sudo apt-get install -y openjdk-17-jre-headless"; exit 1; }
+
+setup: $(VENV)/.installed node_modules/.installed check-java
+
+# ------------------------------------------------------------------ the two commands
+demo: setup
+	$(PY) -m local.demo
+
+test: setup $(SAM_VENV)/.installed lint
+	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory sam-build
+
+# ------------------------------------------------------------------ pieces
+dev: setup
+	$(PY) -m local.stack
+
+lint: $(VENV)/.installed $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/cfn-lint template.yaml
+	$(SAM) validate --lint --template template.yaml
+	$(PY) scripts/requirements.py --check
+	$(PY) -m ruff check layers functions local tests scripts bench
+
+sam-build: $(SAM_VENV)/.installed
+	@if [ -z "$(PY312)" ]; then \
+	  echo "sam build skipped: no python3.12 on PATH or in pyenv (the Lambda runtime is python3.12)"; \
+	else \
+	  PATH="$(dir $(PY312)):$$PATH" $(SAM) build --template template.yaml --build-dir .aws-sam/build >/tmp/crmsync-sam-build.log 2>&1 \
+	    && echo "sam build: ok" || { cat /tmp/crmsync-sam-build.log; exit 1; }; \
+	  $(PY) scripts/check_build.py .aws-sam/build; \
+	fi
+
+openapi: $(VENV)/.installed
+	$(PY) -m crmsync.api.openapi > openapi.json
+
+requirements: $(VENV)/.installed
+	$(PY) scripts/requirements.py
+
+sandbox-crm: $(VENV)/.installed
+	$(PY) -m local.sandboxes.crm
+
+sandbox-inventory: $(VENV)/.installed
+	$(PY) -m local.sandboxes.inventory
+
+bench: setup
+	$(PY) -m bench
+
+clean-local:
+	rm -rf .local-data .local
+
+clean: clean-local
+	rm -rf $(VENV) $(SAM_VENV) node_modules .aws-sam .pytest_cache

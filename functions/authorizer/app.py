@@ -1,0 +1,13 @@
+"""API Gateway REQUEST authorizer: resolves the bearer API key to a tenant."""
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from crmsync.api.authorizer import authorize
+from crmsync.runtime.container import get_container
+from crmsync.runtime.observability import logger, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return authorize(event, get_container().tenants.resolve_key)

@@ -1,0 +1,16 @@
+"""EventBridge Scheduler target: queue one sync message per due integration and module (S1)."""
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from crmsync.runtime.container import get_container
+from crmsync.runtime.observability import logger, metrics, tracer
+from crmsync.services.scheduling import queue_due_syncs
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    container = get_container()
+    queued = queue_due_syncs(container.store, container.sync_queue)
+    return {"queued": queued}

@@ -1,0 +1,86 @@
+"""The one mapping from errors to HTTP responses.
+
+Every error body is {"error": {"code", "message", "details"}} (spec/api.md).
+Domain errors become statuses here and nowhere else; no branch on message text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
+
+from crmsync.domain import errors as domain
+from crmsync.ports import errors as vendor
+from crmsync.runtime.observability import logger
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Unauthorized(Exception):
+    """The request reached a route without an authorized tenant."""
+
+
+def error_response(status: int, code: str, message: str, details: dict | None = None) -> Response:
+    body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details or {}))
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json())
+
+
+def _field_errors(errors: list[dict]) -> list[dict]:
+    out = []
+    for err in errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body",)]
+        out.append({"field": ".".join(loc) or "body", "problem": err.get("msg", "invalid")})
+    return out
+
+
+def register(app: ApiGatewayResolver) -> None:
+    """Install the exception handlers on a resolver."""
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        errors = list(exc.errors())
+        if any(err.get("type") == "json_invalid" for err in errors):
+            return error_response(400, "malformed_json", "The request body is not valid JSON.")
+        fields = _field_errors(errors)
+        names = ", ".join(f["field"] for f in fields)
+        return error_response(422, "invalid_fields", f"Some fields are invalid: {names}.", {"fields": fields})
+
+    @app.exception_handler(Unauthorized)
+    def _unauthorized(_: Unauthorized) -> Response:
+        return error_response(401, "unauthorized", "A valid API key is required.")
+
+    @app.exception_handler(domain.NotFoundError)
+    def _not_found(exc: domain.NotFoundError) -> Response:
+        return error_response(404, "not_found", str(exc) or "Not found.")
+
+    @app.exception_handler(domain.ConflictError)
+    def _conflict(exc: domain.ConflictError) -> Response:
+        return error_response(409, "conflict", str(exc))
+
+    @app.exception_handler(vendor.VendorError)
+    def _vendor(exc: vendor.VendorError) -> Response:
+        name = {"crm": "The CRM", "inventory": "The inventory system"}.get(exc.system, "A partner system")
+        status = 503 if exc.retryable else 502
+        logger.warning("vendor call failed", extra={"system": exc.system, "error": type(exc).__name__})
+        return error_response(status, f"{exc.system}_unavailable", f"{name} API is failing; retry later.")
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response:
+        return error_response(404, "not_found", "No such route.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "The service failed to answer; retry later.")

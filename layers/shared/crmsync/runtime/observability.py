@@ -1,0 +1,49 @@
+"""One place that sets up Powertools logging, tracing and metrics.
+
+Every log line carries the tenant and integration ids where known
+(`bind(tenant_id=..., integration_id=...)`). Secrets never reach a log: the
+formatter masks any key that looks like a credential, at any depth, and any
+string that looks like one of our API keys or a Zoho token.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+SENSITIVE_KEY = re.compile(r"(token|secret|password|authorization|api_key|apikey|credential)", re.I)
+# Our API keys (csk_...) and Zoho tokens (1000.<hex>.<hex>) if they slip into free text.
+SENSITIVE_VALUE = re.compile(r"\b(csk_[A-Za-z0-9_\-]{10,}|1000\.[0-9a-f]{16,}\.[0-9a-f]{16,})")
+MASK = "***"
+SAFE_KEYS = {"token_hash", "key_id", "tokens_refreshed"}
+
+
+def redact(value: Any, key: str | None = None) -> Any:
+    """Return `value` with credential-like keys and values masked."""
+    if key is not None and key not in SAFE_KEYS and SENSITIVE_KEY.search(key):
+        return MASK
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(v) for v in value]
+    if isinstance(value, str):
+        return SENSITIVE_VALUE.sub(MASK, value)
+    return value
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    def serialize(self, log: dict[str, Any]) -> str:
+        return super().serialize(redact(log))
+
+
+logger = Logger(logger_formatter=RedactingFormatter())
+tracer = Tracer()
+metrics = Metrics()
+
+
+def bind(**ids: str | None) -> None:
+    """Attach ids (tenant_id, integration_id, ...) to every following log line."""
+    logger.append_keys(**{k: v for k, v in ids.items() if v})

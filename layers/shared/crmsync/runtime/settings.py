@@ -1,0 +1,39 @@
+"""Deployment settings, read once per cold start from the function's environment.
+
+The names are those of template.yaml's Globals.Function.Environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stage: str = "dev"
+    table_name: str
+    idempotency_table_name: str = ""
+    sync_queue_url: str = ""
+    automation_queue_url: str = ""
+    secret_prefix: str = ""
+    allow_custom_endpoints: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        missing = [name for name in ("TABLE_NAME",) if not env.get(name)]
+        if missing:
+            raise RuntimeError(f"missing environment variable(s): {', '.join(missing)}")
+        return cls(
+            stage=env.get("STAGE", "dev"),
+            table_name=env["TABLE_NAME"],
+            idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", ""),
+            sync_queue_url=env.get("SYNC_QUEUE_URL", ""),
+            automation_queue_url=env.get("AUTOMATION_QUEUE_URL", ""),
+            secret_prefix=env.get("SECRET_PREFIX", ""),
+            allow_custom_endpoints=env.get("ALLOW_CUSTOM_ENDPOINTS", "false").lower() == "true",
+        )
