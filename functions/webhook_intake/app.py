@@ -3,7 +3,7 @@
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crmsync.api.app import webhook_resolver
+from crmsync.api.app import resolve, webhook_resolver
 from crmsync.runtime.container import get_container
 from crmsync.runtime.observability import logger, metrics, tracer
 
@@ -15,4 +15,4 @@ app = webhook_resolver()
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     app.append_context(container=get_container())
-    return app.resolve(event, context)
+    return resolve(app, event, context)

@@ -19,6 +19,18 @@ def create_resolver(*routers) -> APIGatewayRestResolver:
     return app
 
 
+MAX_BODY_BYTES = 256 * 1024
+
+
+def resolve(app: APIGatewayRestResolver, event: dict, context) -> dict:
+    """Resolve an API Gateway event, refusing an oversize body before anything parses it."""
+    body = event.get("body") or ""
+    if len(body.encode() if isinstance(body, str) else body) > MAX_BODY_BYTES:
+        response = errors.error_response(413, "body_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes.")
+        return {"statusCode": 413, "headers": {"Content-Type": "application/json"}, "body": response.body}
+    return app.resolve(event, context)
+
+
 def lifecycle_resolver() -> APIGatewayRestResolver:
     return create_resolver(*LIFECYCLE_ROUTERS)
 

@@ -36,6 +36,7 @@ def authorize(raw_event: dict, resolve_key) -> dict:
         logger.info("API key refused", extra={"reason": "missing" if not key else "unknown"})
         raise Unauthorized()
     bind(tenant_id=tenant_id)
+    logger.info("API key accepted")
     arn = event.parsed_arn
     policy = APIGatewayAuthorizerResponse(
         principal_id=tenant_id,

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from crmsync.domain import errors as domain
 from crmsync.ports import errors as vendor
 from crmsync.runtime.observability import logger
+from crmsync.services.intake import BadChannelToken
 
 
 class ErrorBody(BaseModel):
@@ -60,6 +61,14 @@ def register(app: ApiGatewayResolver) -> None:
     @app.exception_handler(Unauthorized)
     def _unauthorized(_: Unauthorized) -> Response:
         return error_response(401, "unauthorized", "A valid API key is required.")
+
+    @app.exception_handler(BadChannelToken)
+    def _bad_channel(exc: BadChannelToken) -> Response:
+        return error_response(401, "unauthorized", str(exc))
+
+    @app.exception_handler(domain.InvalidCursorError)
+    def _bad_cursor(exc: domain.InvalidCursorError) -> Response:
+        return error_response(400, "invalid_cursor", "The cursor is not one this listing issued.")
 
     @app.exception_handler(domain.NotFoundError)
     def _not_found(exc: domain.NotFoundError) -> Response:

@@ -25,11 +25,16 @@ class TenantService:
         if not name:
             raise ValueError("a tenant needs a name")
         tenant = Tenant(tenant_id=uuid.uuid4().hex, name=name, created_at=datetime.now(UTC))
-        self.store.put_tenant(tenant)
+        self.store.create_tenant(tenant)
         return tenant
 
     def list_tenants(self) -> list[Tenant]:
-        return list(self.store.list_tenants())
+        tenants, cursor = [], None
+        while True:
+            page = self.store.list_tenants(limit=100, cursor=cursor)
+            tenants.extend(page.items)
+            if not (cursor := page.next_cursor):
+                return tenants
 
     def issue_key(self, tenant_id: str) -> tuple[str, str]:
         """Create an API key for the tenant; return (key_id, raw key). The raw key is never stored."""
@@ -37,7 +42,7 @@ class TenantService:
             raise NotFoundError(f"no tenant {tenant_id}")
         raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
         key_id = uuid.uuid4().hex[:12]
-        self.store.put_api_key(
+        self.store.add_api_key(
             ApiKeyRecord(key_id=key_id, tenant_id=tenant_id, key_hash=hash_api_key(raw_key), created_at=datetime.now(UTC))
         )
         return key_id, raw_key
@@ -49,5 +54,5 @@ class TenantService:
         """The tenant id an API key belongs to, or None."""
         if not raw_key.startswith(KEY_PREFIX):
             return None
-        record = self.store.get_api_key(hash_api_key(raw_key))
+        record = self.store.find_api_key(hash_api_key(raw_key))
         return record.tenant_id if record else None

@@ -26,8 +26,8 @@ def list_integrations(
     cursor: Annotated[str | None, Query()] = None,
 ) -> IntegrationList:
     store = router.context["container"].store
-    items, next_cursor = service.list_integrations(store, current_tenant(router), limit=limit, cursor=cursor)
-    return IntegrationList(integrations=[IntegrationOut.of(i) for i in items], next_cursor=next_cursor)
+    page = service.list_integrations(store, current_tenant(router), limit=limit, cursor=cursor)
+    return IntegrationList(integrations=[IntegrationOut.of(i) for i in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/integrations/<integration_id>", summary="One integration with its modules (L1)", responses=ERRORS)

@@ -1,0 +1,86 @@
+"""CRM notification intake (S2, A1): authenticate, de-duplicate, queue; never call a vendor here.
+
+- Authenticated by the integration's channel id and token: the token is compared by
+  hash in constant time. An unknown integration or a bad token is refused and nothing is queued.
+- A disabled integration's notification is accepted (so the CRM keeps the channel) but
+  dropped, with an activity entry saying so.
+- The same delivery (channel, ids, operation, server time) is queued once.
+- Deals go to the automation queue, one message per deal; the synced modules go to the
+  sync queue as a webhook-triggered run of the module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+
+from crmsync.api.messages import DealEventMessage, SyncMessage
+from crmsync.api.models import CrmNotification, NotificationAccepted
+from crmsync.domain.errors import CrmsyncError
+from crmsync.domain.models import ActivityEntry, IntegrationState, WebhookDelivery, time_sortable_id
+from crmsync.runtime.observability import bind, logger, metrics
+
+SYNC_MODULES = {"Accounts": "customers", "Contacts": "customers", "Vendors": "vendors", "Products": "items"}
+STOPPED = {IntegrationState.DISABLED, IntegrationState.DELETING, IntegrationState.DELETED}
+
+
+class BadChannelToken(CrmsyncError):
+    """The callback did not prove it comes from our channel."""
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def accept_notification(container, integration_id: str, note: CrmNotification) -> NotificationAccepted:
+    store = container.store
+    integration = store.get_integration(integration_id)
+    channel = integration.channel if integration else None
+    if (
+        channel is None
+        or note.channel_id not in channel.channel_ids
+        or not hmac.compare_digest(token_hash(note.token or ""), channel.token_hash)
+    ):
+        metrics.add_metric(name="WebhooksRejected", unit="Count", value=1)
+        raise BadChannelToken("The notification's channel or token is not valid for this integration.")
+    bind(tenant_id=integration.tenant_id, integration_id=integration_id)
+    now = datetime.now(UTC)
+    if integration.state in STOPPED:
+        store.add_activity(
+            ActivityEntry(
+                integration_id=integration_id,
+                entry_id=time_sortable_id(now),
+                at=now,
+                kind="webhook",
+                result="dropped",
+                reason=f"integration is {integration.state}",
+                details={"module": note.module, "operation": note.operation, "ids": note.ids[:20]},
+            )
+        )
+        return NotificationAccepted(status="ignored")
+    delivery = WebhookDelivery(
+        channel_id=note.channel_id, ids=tuple(note.ids), operation=note.operation, server_time=note.server_time
+    )
+    if not store.record_delivery(delivery):
+        return NotificationAccepted(status="duplicate")
+    queued = _queue(container, integration_id, note)
+    logger.info("notification queued", extra={"crm_module": note.module, "operation": note.operation, "queued": queued})
+    return NotificationAccepted(status="queued", queued=queued)
+
+
+def _queue(container, integration_id: str, note: CrmNotification) -> int:
+    if note.module == "Deals":
+        for deal_id in note.ids:
+            container.automation_queue.send(
+                DealEventMessage(
+                    integration_id=integration_id, deal_id=deal_id, operation=note.operation, server_time=note.server_time
+                )
+            )
+        return len(note.ids)
+    module = SYNC_MODULES.get(note.module)
+    if module is None:
+        logger.info("notification for a module this service does not sync", extra={"crm_module": note.module})
+        return 0
+    container.sync_queue.send(SyncMessage(integration_id=integration_id, module=module, trigger="webhook"))
+    return 1
