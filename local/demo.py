@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import warnings
 
 import httpx
 
@@ -28,7 +29,7 @@ def run(stack: LocalStack) -> None:
     step(1, "The local stack is up")
     say(f"API on {stack.api_url} (Swagger UI at {stack.api_url}/docs), the real Lambda handlers behind "
         "the authorizer; DynamoDB Local, SQS and Secrets Manager (moto), and the two vendor sandboxes.")
-    say(f"The demo tenant's API key is {stack.api_key} (also in .local/demo-api-key).")
+    say(f"The demo tenant's API key for this run is {stack.api_key}; `make dev` keeps one in .local/demo-api-key.")
 
     step(2, "The demo tenant lists its integrations")
     reply = api.get("/integrations", headers=good)
@@ -50,7 +51,9 @@ def run(stack: LocalStack) -> None:
 
 def main() -> int:
     print("Starting the local stack (DynamoDB Local, moto, sandboxes, gateway)...")
-    with LocalStack(free_ports=True, in_memory=True) as stack:
+    # Function logs would drown the story; `make dev` shows them in full.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    with LocalStack(free_ports=True, in_memory=True, parameter_overrides={"LogLevel": "WARNING"}) as stack:
         run(stack)
     return 0
 

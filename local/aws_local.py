@@ -1,0 +1,124 @@
+"""Local AWS: moto server for SQS and Secrets Manager, plus the template's queues and tables.
+
+`provision` creates every AWS::SQS::Queue (VisibilityTimeout, RedrivePolicy) and
+AWS::DynamoDB::Table of the template and returns the Ref map (logical id ->
+queue URL / table name, `<id>.Arn` -> ARN) that the function environments use.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Self
+
+import boto3
+import httpx
+from moto.server import ThreadedMotoServer
+
+from local.dynamodb_local import create_tables
+from local.template import Template
+
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+class MotoServer:
+    """moto's threaded server on 127.0.0.1; `port=0` picks a free port."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 4566):
+        self._server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        self.endpoint_url = ""
+
+    def start(self) -> MotoServer:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        # moto's state is per process, shared with any earlier server or mock_aws: start empty.
+        httpx.post(f"{self.endpoint_url}/moto-api/reset").raise_for_status()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def client(service: str, endpoint_url: str, region: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region, **LOCAL_CREDENTIALS)
+
+
+def create_queues(template: Template, sqs_endpoint: str) -> dict[str, str]:
+    """Create the template's queues, dead-letter queues first; return their Refs and ARNs."""
+    region = str(template.resolve({"Ref": "AWS::Region"}))
+    sqs = client("sqs", sqs_endpoint, region)
+    queues = template.queues()
+    refs: dict[str, str] = {}
+    ordered = sorted(queues, key=lambda logical_id: queues[logical_id]["dlq"] is not None)
+    for logical_id in ordered:
+        spec = queues[logical_id]
+        attributes = {"VisibilityTimeout": str(spec["visibility_timeout"])}
+        if spec["dlq"]:
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": refs[f"{spec['dlq']}.Arn"],
+                    "maxReceiveCount": spec["max_receive_count"],
+                }
+            )
+        url = sqs.create_queue(QueueName=spec["name"], Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        refs[logical_id] = url
+        refs[f"{logical_id}.Arn"] = arn
+    return refs
+
+
+def create_tables_with_refs(template: Template, dynamodb_endpoint: str) -> dict[str, str]:
+    """Create the template's tables (existing ones are kept); return their Refs and ARNs."""
+    region = str(template.resolve({"Ref": "AWS::Region"}))
+    account = str(template.resolve({"Ref": "AWS::AccountId"}))
+    refs = {}
+    for logical_id, name in create_tables(dynamodb_endpoint, template).items():
+        refs[logical_id] = name
+        refs[f"{logical_id}.Arn"] = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
+    return refs
+
+
+def provision(template: Template, dynamodb_endpoint: str, moto_endpoint: str) -> dict[str, str]:
+    """Create tables and queues; return the Ref map for the function environments."""
+    return create_tables_with_refs(template, dynamodb_endpoint) | create_queues(template, moto_endpoint)
+
+
+def save_secrets(moto_endpoint: str, region: str, path: Path) -> int:
+    """Write every secret (name, value, description, tags) to `path`; moto keeps them only in memory."""
+    secrets = client("secretsmanager", moto_endpoint, region)
+    saved = []
+    for page in secrets.get_paginator("list_secrets").paginate():
+        for entry in page["SecretList"]:
+            value = secrets.get_secret_value(SecretId=entry["ARN"])
+            saved.append(
+                {
+                    "Name": entry["Name"],
+                    "SecretString": value.get("SecretString"),
+                    "Description": entry.get("Description"),
+                    "Tags": entry.get("Tags", []),
+                }
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(saved, indent=1))
+    return len(saved)
+
+
+def restore_secrets(moto_endpoint: str, region: str, path: Path) -> int:
+    """Re-create the secrets saved by `save_secrets` (new ARNs, same names and values)."""
+    if not path.exists():
+        return 0
+    secrets = client("secretsmanager", moto_endpoint, region)
+    saved = json.loads(path.read_text())
+    for entry in saved:
+        kwargs = {key: value for key, value in entry.items() if value}
+        secrets.create_secret(**kwargs)
+    return len(saved)

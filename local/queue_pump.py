@@ -1,0 +1,166 @@
+"""The Lambda SQS event source mapping, locally: one polling thread per SQS event in the template.
+
+Each thread long-polls its queue on moto server, hands at most BatchSize
+messages to the function as the Lambda SQS event, deletes what succeeded and
+makes what failed visible again. Failure rules are Lambda's:
+- the function raised: the whole batch failed, nothing is deleted;
+- ReportBatchItemFailures: everything but `batchItemFailures` is deleted; an
+  item without a valid itemIdentifier of this batch fails the whole batch;
+- otherwise: a normal return deletes the whole batch.
+
+A failed message would come back after the queue's VisibilityTimeout (minutes in
+the template); locally ChangeMessageVisibility sets it to `retry_delay` seconds
+instead. The dead-letter move is moto's: on receive, a message already received
+maxReceiveCount times goes to the RedrivePolicy's queue, as in SQS.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+from typing import Any
+
+from local.aws_local import client
+from local.invoker import FunctionError, Invoker
+from local.template import QueueSource, Template
+
+log = logging.getLogger("local.queue_pump")
+
+MAX_MESSAGES_PER_RECEIVE = 10  # SQS's own limit; Lambda's poller has the same
+WAIT_SECONDS = 1  # short long-poll, so that stop() is prompt
+
+
+def to_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str, Any]:
+    """One SQS message as a record of the Lambda SQS event."""
+    attributes = {
+        key: message["Attributes"][key]
+        for key in (
+            "ApproximateReceiveCount",
+            "SentTimestamp",
+            "SenderId",
+            "ApproximateFirstReceiveTimestamp",
+            "MessageGroupId",
+            "MessageDeduplicationId",
+            "SequenceNumber",
+            "AWSTraceHeader",
+        )
+        if key in message.get("Attributes", {})
+    }
+    record = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": attributes,
+        "messageAttributes": {
+            name: message_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
+        },
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": region,
+    }
+    if "MD5OfMessageAttributes" in message:
+        record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+    return record
+
+
+def message_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+    if "StringValue" in value:
+        out["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        out["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
+    return out
+
+
+def failed_ids(source: QueueSource, batch_ids: list[str], result: Any) -> set[str]:
+    """Which messages of a batch failed, given the function's return value (it did not raise)."""
+    if not source.report_batch_item_failures or not isinstance(result, dict):
+        return set()
+    failures = result.get("batchItemFailures") or []
+    ids = {item.get("itemIdentifier") if isinstance(item, dict) else None for item in failures}
+    if ids - set(batch_ids):  # empty, null or foreign identifier: Lambda fails the whole batch
+        return set(batch_ids)
+    return ids
+
+
+class QueuePump:
+    """Threads that feed the template's SQS event sources to their functions."""
+
+    def __init__(
+        self,
+        template: Template,
+        invoker: Invoker,
+        queue_refs: dict[str, str],
+        sqs_endpoint: str,
+        retry_delay: int = 2,
+    ):
+        self.template = template
+        self.invoker = invoker
+        self.refs = queue_refs
+        self.retry_delay = retry_delay
+        self.region = str(template.resolve({"Ref": "AWS::Region"}))
+        self.sqs = client("sqs", sqs_endpoint, self.region)
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._run, args=(source,), name=f"pump-{source.function}", daemon=True)
+            for source in template.queue_sources
+        ]
+
+    def start(self) -> QueuePump:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            if thread.ident is not None:
+                thread.join(WAIT_SECONDS + 10)
+
+    def _run(self, source: QueueSource) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once(source)
+            except Exception:  # keep polling, as the event source mapping does
+                log.exception("polling %s for %s failed", source.queue, source.function)
+                self._stop.wait(1)
+
+    def poll_once(self, source: QueueSource) -> int:
+        """Receive one batch and deliver it; returns the number of messages delivered."""
+        url = self.refs[source.queue]
+        messages = self.sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=min(source.batch_size, MAX_MESSAGES_PER_RECEIVE),
+            WaitTimeSeconds=WAIT_SECONDS,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        records = [to_record(m, self.refs[f"{source.queue}.Arn"], self.region) for m in messages]
+        batch_ids = [m["MessageId"] for m in messages]
+        try:
+            failed = failed_ids(source, batch_ids, self.invoker.invoke(source.function, {"Records": records}))
+        except FunctionError:
+            failed = set(batch_ids)
+        self._settle(url, messages, failed)
+        return len(messages)
+
+    def _settle(self, url: str, messages: list[dict[str, Any]], failed: set[str]) -> None:
+        done = [m for m in messages if m["MessageId"] not in failed]
+        retry = [m for m in messages if m["MessageId"] in failed]
+        if done:
+            self.sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
+        if retry:
+            self.sqs.change_message_visibility_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": self.retry_delay}
+                    for i, m in enumerate(retry)
+                ],
+            )

@@ -1,0 +1,87 @@
+"""In-memory state: organizations with their records, OAuth grants, limits and counters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from ..common import CallCounter, Faults
+from .customfields import CustomFieldDefinition
+from .errors import Code, InventoryApiError, invalid_value
+from .limits import Limits, RateLimiter
+from .oauth import Grant, OAuthRegistry
+from .settings import InventorySandboxSettings
+from .wire import IdSequence, now_utc
+
+Record = dict[str, Any]
+
+
+@dataclass
+class OrgData:
+    """One organization. Records are wire-shaped dicts; datetimes are rendered on the way out."""
+
+    organization: Record
+    tz: tzinfo
+    users: list[Record]
+    currencies: list[Record]
+    customfields: dict[str, list[CustomFieldDefinition]]
+    contacts: dict[str, Record] = field(default_factory=dict)
+    person_owner: dict[str, str] = field(default_factory=dict)  # contact_person_id -> contact_id
+    items: dict[str, Record] = field(default_factory=dict)
+    sku_index: dict[str, str] = field(default_factory=dict)  # normalized sku -> item_id
+    transactions: dict[str, dict[str, Record]] = field(default_factory=dict)  # kind path -> id -> record
+    numbers: Counter[str] = field(default_factory=Counter)  # last auto number per kind
+    payments: dict[str, Record] = field(default_factory=dict)
+    transactions_by_contact: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def organization_id(self) -> str:
+        return self.organization["organization_id"]
+
+    def kind_records(self, kind: str) -> dict[str, Record]:
+        return self.transactions.setdefault(kind, {})
+
+    def base_currency(self) -> Record:
+        return next(c for c in self.currencies if c["is_base_currency"])
+
+
+class SandboxState:
+    """Everything one sandbox app holds (`app.state.sandbox`); `reset` returns it to empty."""
+
+    def __init__(self, settings: InventorySandboxSettings) -> None:
+        self.settings = settings
+        self.counter = CallCounter()
+        self.faults = Faults()
+        self.reset()
+
+    def reset(self) -> None:
+        self.limits: Limits = self.settings.limits.model_copy()
+        self.ids = IdSequence()
+        self.org_ids = IdSequence(start=60_023_000_000)
+        self.orgs: dict[str, OrgData] = {}
+        self.oauth = OAuthRegistry()
+        self.limiter = RateLimiter()
+
+    def epoch(self) -> float:
+        return self.settings.clock()
+
+    def now(self) -> datetime:
+        return now_utc(self.epoch())
+
+    def set_limits(self, changes: dict[str, Any]) -> dict[str, Any]:
+        self.limits = Limits.model_validate(self.limits.model_dump() | changes)
+        return self.limits.model_dump()
+
+    def org_for(self, raw: str | None, grant: Grant) -> OrgData:
+        """The organization named by `organization_id`, if the caller's grant reaches it."""
+        if raw is None or not raw.strip():
+            raise invalid_value("organization_id")
+        org_id = raw.strip()
+        if org_id not in self.orgs or org_id not in grant.org_ids:
+            raise InventoryApiError(
+                Code.ORGANIZATION_NOT_ASSOCIATED,
+                f"This user is not associated with the CompanyID/CompanyName:{org_id}.",
+            )
+        return self.orgs[org_id]
