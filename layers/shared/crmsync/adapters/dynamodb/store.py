@@ -1,0 +1,86 @@
+"""The DynamoDB store: one table (`Table` in template.yaml), every access pattern a key lookup.
+
+Access pattern -> key (reads are GetItem, Query or BatchGetItem only; never Scan):
+
+| access pattern                                 | key                                                                 |
+|------------------------------------------------|---------------------------------------------------------------------|
+| tenant by id                                   | pk=TENANT#{tenant_id}, sk=TENANT                                    |
+| list tenants (operator), oldest first          | gsi1pk=TENANTS, gsi1sk={created_at}#{tenant_id}                     |
+| API key hash -> key record (authorizer)        | pk=APIKEY#{sha256 hex}, sk=APIKEY                                   |
+| keys of a tenant / revoke by key id            | pk=TENANT#{tenant_id}, sk=KEY#{key_id} (revoke deletes both items)  |
+| integration by id (caller checks tenant_id)    | pk=INTEGRATION#{integration_id}, sk=INTEGRATION                     |
+| integrations of a tenant, newest first         | gsi1pk=TENANT#{tenant_id}#INTEGRATIONS, gsi1sk={created_at}#{id}    |
+| integration ids by state (scheduler)           | gsi2pk=INTEGRATIONS#{state}, gsi2sk={integration_id}                |
+| primary integration of a CRM organization      | pk=CRMORG#{crm_org_id}, sk=PRIMARY -> integration_id                |
+| integration of an inventory organization       | pk=INVORG#{inventory_org_id}, sk=INTEGRATION -> integration_id      |
+| module preferences and status                  | pk=INTEGRATION#{id}, sk=MODULE#{module}                             |
+| mapping by CRM id                              | pk=MAP#{integration_id}#{module}, sk=CRM#{crm_id}                   |
+| mapping by inventory id                        | pk=MAP#{integration_id}#{module}, sk=INV#{inventory_id}             |
+| cursor per module and side                     | pk=INTEGRATION#{id}, sk=CURSOR#{module}#{side}                      |
+| sync runs, newest first                        | pk=INTEGRATION#{id}, sk=RUN#{run_id} (run_id sorts by time)         |
+| failures of a run                              | pk=RUN#{run_id}, sk=FAIL#{side}#{record_id}                         |
+| open failures by record                        | pk=INTEGRATION#{id}, sk=OPENFAIL#{module}#{side}#{record_id}        |
+| activity log, newest first                     | pk=INTEGRATION#{id}, sk=ACTIVITY#{timestamp}#{entry_id}             |
+| notifications, newest first                    | pk=INTEGRATION#{id}, sk=NOTIFICATION#{timestamp}#{notification_id}  |
+| webhook delivery dedupe (TTL expires_at)       | pk=DELIVERY#{sha256 of channel, sorted ids, operation, time}, sk=DELIVERY |
+
+Writes that decide a race are conditional: creates and claims (attribute_not_exists),
+integration state transitions (state IN allowed, gsi2pk moved in the same update),
+versioned saves (integration, module settings, mapping), run status changes,
+cursor advances (never backwards), delivery dedupe. A mapping pair and an
+integration with its organization claims are written in one transaction.
+Timestamps in keys are fixed-width UTC ISO 8601, so text order is time order.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from crmsync.adapters.dynamodb.base import Clock, StoreBase
+from crmsync.adapters.dynamodb.deliveries import DeliveryArea
+from crmsync.adapters.dynamodb.integrations import IntegrationArea
+from crmsync.adapters.dynamodb.journal import JournalArea
+from crmsync.adapters.dynamodb.mappings import MappingArea
+from crmsync.adapters.dynamodb.modules import ModuleArea
+from crmsync.adapters.dynamodb.runs import RunArea
+from crmsync.adapters.dynamodb.table import Table
+from crmsync.adapters.dynamodb.tenants import TenantArea
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DynamoStore(
+    TenantArea, IntegrationArea, ModuleArea, MappingArea, RunArea, JournalArea, DeliveryArea, StoreBase
+):
+    """The `Store` port on DynamoDB.
+
+    The boto3 client is built on first use from `session` (default: a new one)
+    and `endpoint_url` (default: boto3's own resolution, which honours
+    AWS_ENDPOINT_URL_DYNAMODB), or taken as given with `client`.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        session: Any = None,
+        endpoint_url: str | None = None,
+        client: Any = None,
+        clock: Clock = utc_now,
+    ):
+        def build_client() -> Any:
+            if client is not None:
+                return client
+            config = Config(retries={"mode": "standard", "max_attempts": 5})
+            return (session or boto3.session.Session()).client(
+                "dynamodb", endpoint_url=endpoint_url, config=config
+            )
+
+        self._table = Table(table_name, build_client)
+        self._clock = clock

@@ -1,0 +1,34 @@
+"""Typed errors shared by services and adapters; the API maps each class to one status once."""
+
+from __future__ import annotations
+
+
+class CrmsyncError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class NotFoundError(CrmsyncError):
+    """The thing asked for does not exist (or belongs to someone else)."""
+
+
+class ConflictError(CrmsyncError):
+    """A conditional change lost: wrong state, stale version, or already done.
+
+    `current` is what the store holds now (a state, a version, a record), when known.
+    """
+
+    def __init__(self, message: str, *, current: object = None):
+        super().__init__(message)
+        self.current = current
+
+
+class AlreadyExistsError(ConflictError):
+    """A create or claim found the key already taken; `current` is the holder, when known."""
+
+
+class InvalidCursorError(CrmsyncError, ValueError):
+    """A pagination cursor that this service did not issue for this listing."""
+
+
+class UnavailableError(CrmsyncError):
+    """A dependency did not complete the work after retries; safe to retry later."""

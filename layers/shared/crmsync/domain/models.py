@@ -1,0 +1,360 @@
+"""Domain records the store persists: pure pydantic models, no I/O.
+
+Timestamps are timezone-aware datetimes, normalised to UTC. In JSON they are
+written with a fixed width (`2025-01-31T09:05:00.000000Z`) so that their text
+order is their time order, which sort keys and conditional writes rely on.
+Models are frozen: change one with `model.model_copy(update={...})`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
+
+
+def format_timestamp(value: datetime) -> str:
+    """Fixed-width UTC ISO 8601 text, ordered like the instants it names."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(lambda value: value.astimezone(UTC)),
+    PlainSerializer(format_timestamp, return_type=str, when_used="json"),
+]
+
+
+def time_sortable_id(at: datetime) -> str:
+    """An id that sorts by `at` (to the microsecond), with a random suffix against ties."""
+    return f"{at.astimezone(UTC):%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(5)}"
+
+
+def hash_api_key(raw_key: str) -> str:
+    """The only form in which an API key is stored: its SHA-256, hex."""
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+class DomainModel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# ------------------------------------------------------------------ vocabularies
+class Module(StrEnum):
+    CUSTOMERS = "customers"
+    VENDORS = "vendors"
+    ITEMS = "items"
+
+
+class Side(StrEnum):
+    CRM = "crm"
+    INVENTORY = "inventory"
+
+    @property
+    def other(self) -> Side:
+        return Side.INVENTORY if self is Side.CRM else Side.CRM
+
+
+class Role(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+class IntegrationState(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DISABLED = "disabled"
+    DELETING = "deleting"
+    DELETED = "deleted"
+
+
+class ModuleStatus(StrEnum):
+    NEVER_SYNCED = "never_synced"
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Trigger(StrEnum):
+    SCHEDULE = "schedule"
+    MANUAL = "manual"
+    WEBHOOK = "webhook"
+    RESYNC = "resync"
+
+
+class CrmSource(StrEnum):
+    ACCOUNTS = "accounts"
+    CONTACTS = "contacts"
+    ACCOUNTS_AND_CONTACTS = "accounts_and_contacts"
+
+
+class Direction(StrEnum):
+    TWO_WAY = "two_way"
+    FETCH_FROM_CRM = "fetch_from_crm"
+
+
+class DuplicatePolicy(StrEnum):
+    CLONE = "clone"
+    OVERWRITE = "overwrite"
+    SKIP = "skip"
+
+
+class MappingStatus(StrEnum):
+    LINKED = "linked"
+    PENDING = "pending"
+
+
+# ------------------------------------------------------------------ tenants
+class Tenant(DomainModel):
+    tenant_id: str
+    name: str
+    created_at: Timestamp
+
+
+class ApiKeyRecord(DomainModel):
+    """A tenant's API key as stored: the hash, never the key itself."""
+
+    key_id: str
+    tenant_id: str
+    key_hash: str
+    created_at: Timestamp
+
+
+# ------------------------------------------------------------------ integrations
+class OrgUser(DomainModel):
+    user_id: str
+    name: str
+    email: str | None = None
+
+
+class SharedOrgInfo(DomainModel):
+    """What the inventory organization shares with the CRM side on connect (L1)."""
+
+    name: str
+    email: str | None = None
+    country: str | None = None
+    users: tuple[OrgUser, ...] = ()
+
+
+class NotificationChannel(DomainModel):
+    """The CRM notification channels watched for this integration (S2, A1)."""
+
+    channel_ids: tuple[str, ...]
+    token_hash: str
+    expires_at: Timestamp
+
+
+class Integration(DomainModel):
+    """One inventory organization connected to one CRM organization.
+
+    `version` counts the stored writes; a save is accepted only from the version it read.
+    """
+
+    integration_id: str
+    tenant_id: str
+    role: Role
+    state: IntegrationState = IntegrationState.ACTIVE
+    crm_org_id: str
+    inventory_org_id: str
+    crm_data_center: str
+    inventory_data_center: str
+    crm_base_url: str | None = None
+    inventory_base_url: str | None = None
+    two_way: bool
+    transactions_enabled: bool = False
+    inventory_org: SharedOrgInfo | None = None
+    channel: NotificationChannel | None = None
+    created_at: Timestamp
+    updated_at: Timestamp
+    version: int = 0
+
+    @model_validator(mode="after")
+    def _secondary_only_fetches(self) -> Integration:
+        if self.role is Role.SECONDARY and (self.two_way or self.transactions_enabled):
+            raise ValueError("a secondary integration is fetch-from-CRM only, without transaction sync")
+        return self
+
+
+# ------------------------------------------------------------------ modules
+class FieldPair(DomainModel):
+    crm: str
+    inventory: str
+
+
+class ModuleViews(DomainModel):
+    accounts: str | None = None
+    contacts: str | None = None
+    vendors: str | None = None
+    products: str | None = None
+
+
+class ModuleSettings(DomainModel):
+    """The module preferences body of `PUT /integrations/{id}/modules/{module}`."""
+
+    crm_source: CrmSource | None = None
+    include_unassociated_contacts: bool = False
+    direction: Direction = Direction.TWO_WAY
+    duplicates: DuplicatePolicy = DuplicatePolicy.SKIP
+    views: ModuleViews = ModuleViews()
+    field_map: tuple[FieldPair, ...] = ()
+    product_type_field: str | None = None
+
+
+class RunCounts(DomainModel):
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    skipped: int = 0
+    conflicts: int = 0
+    failed: int = 0
+
+
+class ModulePreferences(DomainModel):
+    """A module's saved settings (versioned, optimistic lock) and its status.
+
+    `version` 0 means never saved. Status changes do not move the version, so a
+    running sync never makes an admin's save fail.
+    """
+
+    integration_id: str
+    module: Module
+    version: int = 0
+    settings: ModuleSettings = ModuleSettings()
+    paused: bool = False
+    status: ModuleStatus = ModuleStatus.NEVER_SYNCED
+    last_run_id: str | None = None
+    last_run_counts: RunCounts | None = None
+    updated_at: Timestamp | None = None
+
+
+# ------------------------------------------------------------------ sync state
+class Mapping(DomainModel):
+    """The link between a CRM record and an inventory record of one module.
+
+    A *pending* mapping is a claim: it names the record on `claim_side`, written
+    before the create call on the other side. `base` holds the last synced values
+    (the three-way merge base). A tombstone marks the record deleted on one side.
+    """
+
+    integration_id: str
+    module: Module
+    crm_id: str | None = None
+    inventory_id: str | None = None
+    status: MappingStatus = MappingStatus.LINKED
+    claim_side: Side | None = None
+    crm_hash: str | None = None
+    inventory_hash: str | None = None
+    base: dict[str, Any] = Field(default_factory=dict)
+    crm_modified: Timestamp | None = None
+    inventory_modified: Timestamp | None = None
+    tombstone_side: Side | None = None
+    tombstone_at: Timestamp | None = None
+    updated_at: Timestamp | None = None
+    version: int = 0
+
+    def id_on(self, side: Side) -> str | None:
+        return self.crm_id if side is Side.CRM else self.inventory_id
+
+    @model_validator(mode="after")
+    def _complete(self) -> Mapping:
+        if self.status is MappingStatus.LINKED and not (self.crm_id and self.inventory_id):
+            raise ValueError("a linked mapping needs both the CRM id and the inventory id")
+        if self.status is MappingStatus.PENDING and not (self.claim_side and self.id_on(self.claim_side)):
+            raise ValueError("a pending mapping needs claim_side and the id on that side")
+        if (self.tombstone_side is None) != (self.tombstone_at is None):
+            raise ValueError("tombstone_side and tombstone_at go together")
+        return self
+
+
+class Cursor(DomainModel):
+    """How far change detection has read one side of one module (a modified-time watermark)."""
+
+    integration_id: str
+    module: Module
+    side: Side
+    position: Timestamp
+    updated_at: Timestamp
+
+
+class SyncRun(DomainModel):
+    """One run of one module, as listed in the run history (S5)."""
+
+    integration_id: str
+    run_id: str
+    module: Module
+    trigger: Trigger
+    status: RunStatus = RunStatus.QUEUED
+    preferences_version: int
+    queued_at: Timestamp
+    started_at: Timestamp | None = None
+    ended_at: Timestamp | None = None
+    counts: RunCounts = RunCounts()
+    error: str | None = None
+
+
+class Failure(DomainModel):
+    """A record that failed to sync; open until the record later syncs."""
+
+    integration_id: str
+    run_id: str
+    module: Module
+    side: Side
+    record_id: str
+    reason: str
+    first_seen: Timestamp
+    last_seen: Timestamp
+
+
+class ActivityEntry(DomainModel):
+    """A line of the activity log and audit trail (A4): what ran, on what, and how it ended."""
+
+    integration_id: str
+    entry_id: str
+    at: Timestamp
+    kind: str
+    result: str
+    reason: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Notification(DomainModel):
+    integration_id: str
+    notification_id: str
+    at: Timestamp
+    kind: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class WebhookDelivery(DomainModel):
+    """The identity of one CRM notification callback, for at-most-once handling."""
+
+    channel_id: str
+    ids: tuple[str, ...]
+    operation: str
+    server_time: int
+
+    def dedupe_key(self) -> str:
+        canonical = json.dumps([self.channel_id, sorted(self.ids), self.operation, self.server_time])
+        return hashlib.sha256(canonical.encode()).hexdigest()

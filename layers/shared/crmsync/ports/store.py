@@ -1,0 +1,250 @@
+"""The store port: everything the product persists, split by area.
+
+Conventions shared by every implementation:
+- `get_*` returns None when absent; listings return a `Page` whose `next_cursor`
+  is an opaque string to pass back (None: no more); a cursor not issued for that
+  listing raises `InvalidCursorError`.
+- Versioned records (Integration, ModulePreferences settings, Mapping) are saved
+  from the version they were read at; the store writes `version + 1` and returns
+  the record as stored, or raises `ConflictError(current=<stored version>)`.
+- Creates and claims raise `AlreadyExistsError(current=<holder>)` when the key is taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from crmsync.domain.models import (
+    ActivityEntry,
+    ApiKeyRecord,
+    Cursor,
+    Failure,
+    Integration,
+    IntegrationState,
+    Mapping,
+    Module,
+    ModulePreferences,
+    ModuleStatus,
+    Notification,
+    RunCounts,
+    RunStatus,
+    Side,
+    SyncRun,
+    Tenant,
+    WebhookDelivery,
+)
+
+
+@dataclass(frozen=True)
+class Page[T]:
+    items: list[T]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class PurgeProgress:
+    deleted: int
+    done: bool
+
+
+class TenantStore(Protocol):
+    def create_tenant(self, tenant: Tenant) -> None: ...
+    def get_tenant(self, tenant_id: str) -> Tenant | None: ...
+    def list_tenants(self, *, limit: int = 50, cursor: str | None = None) -> Page[Tenant]:
+        """Oldest first."""
+        ...
+
+
+class ApiKeyStore(Protocol):
+    def add_api_key(self, key: ApiKeyRecord) -> None:
+        """NotFoundError when the tenant does not exist."""
+        ...
+
+    def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        """The authorizer's lookup: one GetItem by hash."""
+        ...
+
+    def list_api_keys(self, tenant_id: str) -> list[ApiKeyRecord]: ...
+    def revoke_api_key(self, tenant_id: str, key_id: str) -> None:
+        """Deletes the key for good; NotFoundError when the tenant has no such key."""
+        ...
+
+
+class IntegrationStore(Protocol):
+    def create_integration(self, integration: Integration) -> Integration:
+        """Creates it and, in the same transaction, claims its inventory organization and,
+        for a primary, the CRM organization's primary slot. AlreadyExistsError(current=
+        holding integration id) when either is taken."""
+        ...
+
+    def get_integration(self, integration_id: str) -> Integration | None: ...
+    def get_integrations(self, integration_ids: Sequence[str]) -> list[Integration]:
+        """In the order asked; missing ids are left out."""
+        ...
+
+    def list_integrations(
+        self, tenant_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Integration]:
+        """Newest first."""
+        ...
+
+    def list_integration_ids(
+        self, state: IntegrationState, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[str]: ...
+
+    def transition_integration(
+        self, integration_id: str, *, allowed_from: Collection[IntegrationState], to: IntegrationState
+    ) -> Integration:
+        """ConflictError(current=state) unless the stored state is in `allowed_from`."""
+        ...
+
+    def save_integration(self, integration: Integration) -> Integration: ...
+    def primary_integration_id(self, crm_org_id: str) -> str | None: ...
+    def inventory_org_integration_id(self, inventory_org_id: str) -> str | None: ...
+    def release_org_claims(self, integration: Integration) -> None:
+        """Frees the organizations this integration holds; idempotent."""
+        ...
+
+    def purge_integration(self, integration_id: str, *, max_items: int | None = None) -> PurgeProgress:
+        """Deletes the integration's mappings, modules, cursors, runs, failures and activity.
+
+        Keeps the integration record and its notifications. Idempotent; call again
+        while `done` is False (a call stops at the first 25-item batch boundary at
+        or past `max_items` deletions).
+        """
+        ...
+
+
+class ModuleStore(Protocol):
+    def get_module(self, integration_id: str, module: Module) -> ModulePreferences | None: ...
+    def list_modules(self, integration_id: str) -> list[ModulePreferences]: ...
+    def save_module_settings(self, preferences: ModulePreferences) -> ModulePreferences:
+        """Stores `preferences.settings` only (status fields are left as they are)."""
+        ...
+
+    def set_module_status(
+        self,
+        integration_id: str,
+        module: Module,
+        status: ModuleStatus,
+        *,
+        run_id: str | None = None,
+        counts: RunCounts | None = None,
+    ) -> None:
+        """NotFoundError when the module was never saved."""
+        ...
+
+    def set_module_paused(self, integration_id: str, module: Module, paused: bool) -> None: ...
+
+
+class CursorStore(Protocol):
+    def get_cursor(self, integration_id: str, module: Module, side: Side) -> Cursor | None: ...
+    def advance_cursor(self, cursor: Cursor) -> bool:
+        """False (and nothing written) when the stored position is later."""
+        ...
+
+    def reset_cursor(self, integration_id: str, module: Module, side: Side) -> None: ...
+
+
+class MappingStore(Protocol):
+    def get_mapping(self, integration_id: str, module: Module, side: Side, record_id: str) -> Mapping | None:
+        """By the record's id on `side`."""
+        ...
+
+    def get_mappings(
+        self, integration_id: str, module: Module, side: Side, record_ids: Sequence[str]
+    ) -> dict[str, Mapping]:
+        """Record id on `side` -> mapping, for the ids that have one."""
+        ...
+
+    def list_mappings(
+        self, integration_id: str, module: Module, side: Side, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[Mapping]:
+        """Every mapping that has a record on `side`, in id order."""
+        ...
+
+    def claim_mapping(self, mapping: Mapping) -> Mapping:
+        """Writes a pending mapping for the record on its claim side, unless one exists."""
+        ...
+
+    def complete_claim(self, mapping: Mapping) -> Mapping:
+        """Turns the pending claim (at `mapping.version`) into a linked pair."""
+        ...
+
+    def link_mapping(self, mapping: Mapping) -> Mapping:
+        """Writes a new linked pair; AlreadyExistsError when either record is mapped."""
+        ...
+
+    def update_mapping(self, mapping: Mapping) -> Mapping: ...
+    def delete_mapping(self, mapping: Mapping) -> None:
+        """Removes both sides (a released claim, an unlink); idempotent."""
+        ...
+
+
+class RunStore(Protocol):
+    def create_run(self, run: SyncRun) -> None: ...
+    def get_run(self, integration_id: str, run_id: str) -> SyncRun | None: ...
+    def list_runs(self, integration_id: str, *, limit: int = 20, cursor: str | None = None) -> Page[SyncRun]:
+        """Newest first."""
+        ...
+
+    def update_run(self, run: SyncRun, *, expected_status: RunStatus) -> None:
+        """ConflictError(current=status) unless the stored run is in `expected_status`."""
+        ...
+
+    def record_failures(self, failures: Sequence[Failure]) -> None:
+        """Adds them to their runs and to the open failures (keeping each one's first_seen)."""
+        ...
+
+    def list_run_failures(self, run_id: str) -> list[Failure]: ...
+    def list_open_failures(
+        self,
+        integration_id: str,
+        *,
+        module: Module | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> Page[Failure]: ...
+
+    def close_failures(
+        self, integration_id: str, module: Module, side: Side, record_ids: Sequence[str]
+    ) -> None: ...
+
+
+class JournalStore(Protocol):
+    def add_activity(self, entry: ActivityEntry) -> None: ...
+    def list_activity(
+        self, integration_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[ActivityEntry]:
+        """Newest first."""
+        ...
+
+    def add_notification(self, notification: Notification) -> None: ...
+    def list_notifications(
+        self, integration_id: str, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[Notification]:
+        """Newest first."""
+        ...
+
+
+class DeliveryStore(Protocol):
+    def record_delivery(self, delivery: WebhookDelivery) -> bool:
+        """True the first time this delivery is seen (within the dedupe window)."""
+        ...
+
+
+class Store(
+    TenantStore,
+    ApiKeyStore,
+    IntegrationStore,
+    ModuleStore,
+    CursorStore,
+    MappingStore,
+    RunStore,
+    JournalStore,
+    DeliveryStore,
+    Protocol,
+):
+    """Everything the product persists."""

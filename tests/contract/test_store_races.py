@@ -1,0 +1,88 @@
+"""Store contract: concurrent callers racing for the same thing; exactly one wins, on every backend."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from crmsync.domain.errors import ConflictError
+from crmsync.domain.models import (
+    IntegrationState,
+    MappingStatus,
+    Module,
+    ModulePreferences,
+    Side,
+    WebhookDelivery,
+)
+
+RACERS = 8
+
+
+def race(attempt: Callable[[int], object]) -> list[object]:
+    """Runs `attempt(n)` in RACERS threads released together; returns what each returned or raised."""
+    start = threading.Barrier(RACERS)
+
+    def run(n: int) -> object:
+        start.wait()
+        try:
+            return attempt(n)
+        except ConflictError as err:  # AlreadyExistsError included
+            return err
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        return list(pool.map(run, range(RACERS)))
+
+
+def winners(outcomes: list[object]) -> list[object]:
+    return [outcome for outcome in outcomes if not isinstance(outcome, ConflictError)]
+
+
+def test_one_claim_wins_when_racers_claim_the_same_record(store, make):
+    outcomes = race(lambda n: store.claim_mapping(make.claim("int-1", Side.CRM, "c-1")))
+    assert len(winners(outcomes)) == 1
+    assert store.get_mapping("int-1", Module.CUSTOMERS, Side.CRM, "c-1").status is MappingStatus.PENDING
+
+
+def test_one_completion_wins_when_racers_complete_the_same_claim(store, make):
+    claim = store.claim_mapping(make.claim("int-1", Side.CRM, "c-1"))
+
+    def complete(n: int):
+        return store.complete_claim(
+            claim.model_copy(update={"status": MappingStatus.LINKED, "inventory_id": f"i-{n}"})
+        )
+
+    [winner] = winners(race(complete))
+    assert store.get_mapping("int-1", Module.CUSTOMERS, Side.CRM, "c-1") == winner
+    linked = store.list_mappings("int-1", Module.CUSTOMERS, Side.INVENTORY).items
+    assert linked == [winner]
+
+
+def test_one_transition_wins_when_racers_pause_the_same_integration(store, make):
+    integration = store.create_integration(make.integration())
+    active, paused = IntegrationState.ACTIVE, IntegrationState.PAUSED
+    outcomes = race(
+        lambda n: store.transition_integration(integration.integration_id, allowed_from={active}, to=paused)
+    )
+    [winner] = winners(outcomes)
+    assert winner.version == 2
+    assert all(outcome.current is paused for outcome in outcomes if outcome is not winner)
+
+
+def test_one_primary_wins_when_racers_connect_the_same_crm_org(store, make):
+    outcomes = race(lambda n: store.create_integration(make.integration(crm_org_id="crm-shared")))
+    [winner] = winners(outcomes)
+    assert store.primary_integration_id("crm-shared") == winner.integration_id
+    assert store.list_integration_ids(IntegrationState.ACTIVE).items == [winner.integration_id]
+
+
+def test_one_save_wins_when_racers_save_the_same_module_version(store):
+    saved = store.save_module_settings(ModulePreferences(integration_id="int-1", module=Module.ITEMS))
+    outcomes = race(lambda n: store.save_module_settings(saved))
+    assert len(winners(outcomes)) == 1
+    assert store.get_module("int-1", Module.ITEMS).version == 2
+
+
+def test_one_delivery_is_first_when_racers_record_the_same_delivery(store):
+    delivery = WebhookDelivery(channel_id="1000", ids=("1", "2"), operation="update", server_time=1)
+    assert sorted(race(lambda n: store.record_delivery(delivery))) == [False] * (RACERS - 1) + [True]
