@@ -6,7 +6,7 @@ from crmsync.adapters.crm import ZohoCrmClient
 from crmsync.adapters.crm.errors import classify
 from crmsync.adapters.http import RetryPolicy, VendorHttp, decode_json
 from crmsync.ports.crm import Criterion, WatchChannel
-from crmsync.ports.errors import NotFound, PermanentError, ValidationFailed
+from crmsync.ports.errors import DailyLimitReached, NotFound, PermanentError, RateLimited, ValidationFailed
 
 FIRST_ID = 5725767000003000000
 
@@ -216,3 +216,13 @@ def test_watch_channel_id_goes_out_as_a_number():
 
     assert b'"channel_id":1000000068001' in crm.requests[0].content
     assert outcome.ok and outcome.channel_id == "1000000068001"
+
+
+def test_throttle_is_final_for_the_day_when_no_credits_remain():
+    body = {"code": "TOO_MANY_REQUESTS", "message": "limit", "status": "error"}
+
+    spent = classify(httpx.Response(429, json=body, headers={"X-API-CREDITS-REMAINING": "0"}))
+    busy = classify(httpx.Response(429, json=body, headers={"X-API-CREDITS-REMAINING": "12"}))
+
+    assert isinstance(spent, DailyLimitReached) and spent.retryable is False
+    assert type(busy) is RateLimited and busy.retryable is True

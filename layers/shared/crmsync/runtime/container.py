@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from functools import cached_property
 
+from crmsync.domain.models import Integration
+from crmsync.ports.crm import CrmPort
+from crmsync.ports.inventory import InventoryPort
+from crmsync.ports.secrets import IntegrationCredentials
 from crmsync.runtime.settings import Settings
+
+INVENTORY_CALLS_PER_MINUTE = 100
+
+
+@dataclass(frozen=True)
+class VendorClients:
+    crm: CrmPort
+    inventory: InventoryPort
 
 
 class Container:
     def __init__(self, settings: Settings):
         self.settings = settings
+        self._clients: dict[str, VendorClients] = {}
+        self._clients_lock = threading.Lock()
 
     @classmethod
     def from_env(cls) -> Container:
@@ -32,6 +48,49 @@ class Container:
         from crmsync.adapters.sqs_queue import SqsQueue
 
         return SqsQueue(self.settings.automation_queue_url)
+
+    @cached_property
+    def credentials(self):
+        from crmsync.adapters.secrets import SecretsManagerCredentialStore
+
+        return SecretsManagerCredentialStore(self.settings.secret_prefix)
+
+    @cached_property
+    def inventory_pacers(self):
+        """One pacer per inventory organization, shared by every client in this process."""
+        from crmsync.adapters.pacer import PacerPool, TokenBucket
+
+        return PacerPool(lambda: TokenBucket(INVENTORY_CALLS_PER_MINUTE, 60.0))
+
+    def clients_for_credentials(self, credentials: IntegrationCredentials, inventory_org_id: str) -> VendorClients:
+        """Clients for credentials not stored yet (connect)."""
+        from crmsync.adapters.crm import ZohoCrmClient
+        from crmsync.adapters.inventory import ZohoInventoryClient
+
+        return VendorClients(
+            crm=ZohoCrmClient.connect(credentials.crm),
+            inventory=ZohoInventoryClient.connect(
+                credentials.inventory, inventory_org_id, pacer=self.inventory_pacers.get(inventory_org_id)
+            ),
+        )
+
+    def vendor_clients(self, integration: Integration) -> VendorClients:
+        """The integration's clients, built once per process from its stored credentials.
+
+        Kept for the life of the container, so access tokens are reused across invocations.
+        """
+        with self._clients_lock:
+            clients = self._clients.get(integration.integration_id)
+            if clients is None:
+                credentials = self.credentials.get(integration.integration_id)
+                clients = self.clients_for_credentials(credentials, integration.inventory_org_id)
+                self._clients[integration.integration_id] = clients
+            return clients
+
+    def forget_clients(self, integration_id: str) -> None:
+        """Drop cached clients (credentials replaced or deleted)."""
+        with self._clients_lock:
+            self._clients.pop(integration_id, None)
 
     @cached_property
     def tenants(self):

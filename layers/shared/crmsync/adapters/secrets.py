@@ -1,0 +1,82 @@
+"""Per-integration OAuth credentials in AWS Secrets Manager, one secret per integration.
+
+Reads go through Powertools parameters (cached for `max_age` seconds); writes use boto3, imported
+and built on first write. A secret this process wrote or deleted is re-read on its next get.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities import parameters
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+from crmsync.ports.secrets import IntegrationCredentials, OAuthCredentials
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+
+class SecretsManagerCredentialStore:
+    """Implements `CredentialStore`: secret `{prefix}{integration_id}` holds the credentials as JSON."""
+
+    def __init__(self, prefix: str, *, max_age: int = 300):
+        self._prefix = prefix
+        self._max_age = max_age
+        self._client: SecretsManagerClient | None = None
+        self._changed: set[str] = set()
+
+    def get(self, integration_id: str) -> IntegrationCredentials:
+        name = self.secret_name(integration_id)
+        try:
+            value = parameters.get_secret(
+                name, transform="json", max_age=self._max_age, force_fetch=name in self._changed
+            )
+        except GetParameterError as exc:
+            if _is_not_found(exc.__context__):
+                raise KeyError(integration_id) from exc
+            raise
+        self._changed.discard(name)
+        return IntegrationCredentials.model_validate(value)
+
+    def put(self, integration_id: str, credentials: IntegrationCredentials) -> None:
+        name = self.secret_name(integration_id)
+        payload = json.dumps({"crm": _plain(credentials.crm), "inventory": _plain(credentials.inventory)})
+        client = self._secrets_manager()
+        try:
+            client.create_secret(Name=name, SecretString=payload)
+        except client.exceptions.ResourceExistsException:
+            client.put_secret_value(SecretId=name, SecretString=payload)
+        self._changed.add(name)
+
+    def delete(self, integration_id: str) -> None:
+        name = self.secret_name(integration_id)
+        client = self._secrets_manager()
+        try:
+            client.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+        except client.exceptions.ResourceNotFoundException:
+            pass
+        self._changed.add(name)
+
+    def secret_name(self, integration_id: str) -> str:
+        return f"{self._prefix}{integration_id}"
+
+    def _secrets_manager(self) -> SecretsManagerClient:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("secretsmanager")
+        return self._client
+
+
+def _plain(credentials: OAuthCredentials) -> dict[str, Any]:
+    return credentials.model_dump() | {
+        "client_secret": credentials.client_secret.get_secret_value(),
+        "refresh_token": credentials.refresh_token.get_secret_value(),
+    }
+
+
+def _is_not_found(error: BaseException | None) -> bool:
+    response = getattr(error, "response", None)
+    return isinstance(response, dict) and response.get("Error", {}).get("Code") == "ResourceNotFoundException"

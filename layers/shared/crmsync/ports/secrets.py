@@ -1,0 +1,40 @@
+"""Port for the per-integration OAuth credentials (kept in a secret store, never in the database)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+
+class OAuthCredentials(BaseModel):
+    """One side's OAuth client and refresh token, and where that side's API lives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    client_id: str
+    client_secret: SecretStr
+    refresh_token: SecretStr
+    data_center: str = "com"
+    base_url: str | None = None
+
+
+class IntegrationCredentials(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    crm: OAuthCredentials
+    inventory: OAuthCredentials
+
+
+class CredentialStore(Protocol):
+    def get(self, integration_id: str) -> IntegrationCredentials:
+        """The integration's credentials; raises KeyError when none are stored."""
+        ...
+
+    def put(self, integration_id: str, credentials: IntegrationCredentials) -> None:
+        """Create or replace the integration's credentials."""
+        ...
+
+    def delete(self, integration_id: str) -> None:
+        """Remove the credentials for good (no recovery window); no error when absent."""
+        ...
