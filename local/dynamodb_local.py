@@ -105,7 +105,7 @@ class DynamoDBLocal:
         command = self.command()
         if self.db_path is not None:
             self.db_path.mkdir(parents=True, exist_ok=True)
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        self._log = tempfile.TemporaryFile()
         self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
         self._wait_until_ready()
         return self
@@ -147,7 +147,7 @@ class DynamoDBLocal:
             try:
                 client.list_tables(Limit=1)
                 return
-            except Exception:  # noqa: BLE001 - any failure here means "not ready yet"
+            except Exception:
                 if time.monotonic() > deadline:
                     self._fail(f"DynamoDB Local did not answer in {STARTUP_TIMEOUT:.0f} s")
                 time.sleep(0.1)

@@ -20,8 +20,8 @@ os.environ.update(
     POWERTOOLS_TRACE_DISABLED="true",
 )
 
-from crmsync.runtime.container import get_container, reset_container  # noqa: E402
-from local.template import Template  # noqa: E402
+from crmsync.runtime.container import get_container, reset_container
+from local.template import Template
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from crmsync.adapters.dynamodb import DynamoStore
 from crmsync.domain.models import (
     ActivityEntry,
@@ -31,8 +33,6 @@ from crmsync.domain.models import (
     Trigger,
     time_sortable_id,
 )
-from moto import mock_aws
-
 from local.dynamodb_local import DynamoDBLocal, create_tables, local_client
 from local.template import Template
 

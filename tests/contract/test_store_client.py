@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from crmsync.adapters.dynamodb import DynamoStore
 from moto import mock_aws
 
+from crmsync.adapters.dynamodb import DynamoStore
 from local.dynamodb_local import create_tables
 
 CREDENTIALS = {

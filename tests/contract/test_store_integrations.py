@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, InvalidCursorError, NotFoundError
 from crmsync.domain.models import IntegrationState, NotificationChannel, Role, SharedOrgInfo
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from crmsync.domain.errors import ConflictError, NotFoundError
 from crmsync.domain.models import (
     CrmSource,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from crmsync.domain.models import Cursor, Module, ModulePreferences, Side
 
 

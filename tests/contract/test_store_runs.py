@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
 from crmsync.domain.models import Module, RunCounts, RunStatus, Side
 
@@ -60,7 +61,9 @@ def test_record_failures_stores_every_failure_when_more_than_a_batch(store, make
     run = make.run("int-1")
     failures = [make.failure(run, f"r-{n:02}", Side.CRM if n % 2 else Side.INVENTORY) for n in range(60)]
     store.record_failures(failures)
-    key = lambda f: (f.side, f.record_id)
+    def key(f):
+        return (f.side, f.record_id)
+
     assert sorted(store.list_run_failures(run.run_id), key=key) == sorted(failures, key=key)
     assert len(store.list_open_failures("int-1", limit=100).items) == 60
 

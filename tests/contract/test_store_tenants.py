@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from crmsync.domain.errors import AlreadyExistsError, InvalidCursorError, NotFoundError
 from crmsync.domain.models import ApiKeyRecord, hash_api_key
 

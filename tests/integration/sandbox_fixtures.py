@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from crmsync.adapters.http import RetryPolicy
 from crmsync.ports.secrets import OAuthCredentials
-
 from local.sandboxes.common import run_in_thread
 
 # Retries short enough for tests, patient enough to outlast a burst of injected faults.

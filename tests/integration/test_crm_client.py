@@ -4,6 +4,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from crmsync.adapters.crm import ZohoCrmClient
 from crmsync.ports.crm import WatchChannel
 from crmsync.ports.errors import AuthorizationExpired, NotFound, ValidationFailed

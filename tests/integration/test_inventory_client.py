@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from crmsync.adapters.http import RetryPolicy
 from crmsync.adapters.inventory import ZohoInventoryClient
 from crmsync.adapters.pacer import TokenBucket

@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import httpx
 import pytest
+
 from crmsync.adapters.crm import ZohoCrmClient
 from crmsync.adapters.crm.errors import classify
 from crmsync.adapters.http import RetryPolicy, VendorHttp, decode_json

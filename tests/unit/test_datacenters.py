@@ -1,4 +1,5 @@
 import pytest
+
 from crmsync.adapters.datacenters import DATA_CENTERS, DataCenter, resolve_endpoints
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from crmsync.adapters.dynamodb import batching
 from crmsync.adapters.dynamodb.table import TRANSACTION_ATTEMPTS, Table, TransactionFailed
 from crmsync.domain.errors import UnavailableError

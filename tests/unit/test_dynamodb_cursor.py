@@ -6,6 +6,7 @@ import base64
 import json
 
 import pytest
+
 from crmsync.adapters.dynamodb.pagination import Listing, decode_cursor, encode_cursor
 from crmsync.domain.errors import InvalidCursorError
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
+
 from crmsync.adapters.dynamodb import DynamoStore
 from crmsync.ports.store import Store
 

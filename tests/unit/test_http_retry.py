@@ -2,6 +2,7 @@ import logging
 
 import httpx
 import pytest
+
 from crmsync.adapters.crm.errors import classify
 from crmsync.adapters.http import RetryPolicy, VendorHttp, decode_json
 from crmsync.ports.errors import RateLimited, Unavailable, ValidationFailed

@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+
 from crmsync.adapters.http import RetryPolicy, VendorHttp
 from crmsync.adapters.inventory import ZohoInventoryClient
 from crmsync.adapters.inventory.errors import classify, is_token_rejected

@@ -4,6 +4,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+
 from crmsync.adapters.crm.errors import classify, is_token_rejected
 from crmsync.adapters.http import RetryPolicy, VendorHttp
 from crmsync.adapters.inventory import errors as inventory_errors

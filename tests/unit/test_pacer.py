@@ -2,6 +2,7 @@ import threading
 import time
 
 import pytest
+
 from crmsync.adapters.pacer import ConcurrencyCap, PacerPool, TokenBucket
 
 

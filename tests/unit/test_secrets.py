@@ -3,9 +3,10 @@ import json
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
 from crmsync.adapters.secrets import SecretsManagerCredentialStore
 from crmsync.ports.secrets import IntegrationCredentials
-from moto import mock_aws
 
 
 @pytest.fixture

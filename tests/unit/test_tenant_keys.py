@@ -6,6 +6,7 @@ import logging
 import pytest
 
 from crmsync import admin
+from crmsync.api.authorizer import Unauthorized
 from crmsync.runtime.observability import logger
 from tests.conftest import FakeContext, load_handler, sample_event
 
@@ -47,7 +48,7 @@ def test_key_never_reaches_the_logs_when_authorizing(aws, caplog):
     logger.addHandler(capture)
     try:
         handler(authorizer_event(raw_key), FakeContext())
-        with pytest.raises(Exception):
+        with pytest.raises(Unauthorized):
             handler(authorizer_event(raw_key + "x"), FakeContext())
     finally:
         logger.removeHandler(capture)
