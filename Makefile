@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: help setup demo dev test lint unit-test sam-build openapi requirements clean-local clean \
-        sandbox-crm sandbox-inventory bench check-java
+        sandbox-crm sandbox-inventory check-java
 
 help:
 	@echo "make demo   - set up everything, start the local stack and run the product's main job"
@@ -62,7 +62,7 @@ lint: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/cfn-lint template.yaml
 	$(SAM) validate --lint --template template.yaml
 	$(PY) scripts/requirements.py --check
-	$(PY) -m ruff check layers functions local tests scripts bench
+	$(PY) -m ruff check layers functions local tests scripts
 
 sam-build: $(SAM_VENV)/.installed
 	@if [ -z "$(PY312)" ]; then \
@@ -84,9 +84,6 @@ sandbox-crm: $(VENV)/.installed
 
 sandbox-inventory: $(VENV)/.installed
 	$(PY) -m local.sandboxes.inventory
-
-bench: setup
-	$(PY) -m bench
 
 clean-local:
 	rm -rf .local-data .local

@@ -130,7 +130,7 @@ def test_sqs_batch_deletes_good_messages_and_dead_letters_the_malformed_one(stac
     queue, dlq = stack.queue_urls["SyncQueue"], stack.queue_urls["SyncDeadLetterQueue"]
     max_receive_count = stack.template.queues()["SyncQueue"]["max_receive_count"]
     good = [
-        {"integration_id": f"int_unknown_{n}", "module": "customers", "trigger": "manual", "run_id": None}
+        {"kind": "sync", "integration_id": f"int_unknown_{n}", "module": "customers", "trigger": "manual", "run_id": None}
         for n in range(4)
     ]
     malformed = '{"integration_id": "int_x", "module": "not-a-module"}'

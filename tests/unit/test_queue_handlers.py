@@ -48,5 +48,5 @@ def test_schedule_queues_one_message_per_due_module_only(aws):
     sqs = boto3.client("sqs")
     messages = sqs.receive_message(QueueUrl=aws.settings.sync_queue_url, MaxNumberOfMessages=10)["Messages"]
     assert [json.loads(m["Body"]) for m in messages] == [
-        {"integration_id": "int-1", "module": "customers", "trigger": "schedule", "run_id": None}
+        {"kind": "sync", "integration_id": "int-1", "module": "customers", "trigger": "schedule", "run_id": None}
     ]

@@ -198,3 +198,32 @@ def authorized_http(
         pacer=pacer,
         sleep=sleep,
     )
+
+
+def exchange_code(
+    system: VendorSystem,
+    *,
+    data_center: str,
+    base_url: str | None,
+    client_id: str,
+    client_secret: str,
+    code: str,
+    redirect_uri: str | None = None,
+) -> str:
+    """Trade a one-time authorization code for a refresh token (connect with a code grant)."""
+    endpoints = resolve_endpoints(data_center, base_url)
+    data = {"grant_type": "authorization_code", "client_id": client_id, "client_secret": client_secret, "code": code}
+    if redirect_uri:
+        data["redirect_uri"] = redirect_uri
+    try:
+        with httpx.Client(timeout=30) as client:
+            response = client.post(endpoints.token_url, data=data)
+    except httpx.TransportError as exc:
+        raise Unavailable(system, f"token endpoint: {type(exc).__name__}", code="CONNECTION") from exc
+    body = decode_json(response)
+    if response.status_code >= 500:
+        raise Unavailable(system, "token endpoint failed", status=response.status_code)
+    if isinstance(body, dict) and body.get("refresh_token"):
+        return str(body["refresh_token"])
+    error = str(body.get("error")) if isinstance(body, dict) and body.get("error") else None
+    raise AuthorizationExpired(system, "the authorization code was refused", code=error, status=response.status_code)

@@ -70,13 +70,28 @@ def register(app: ApiGatewayResolver) -> None:
     def _bad_cursor(exc: domain.InvalidCursorError) -> Response:
         return error_response(400, "invalid_cursor", "The cursor is not one this listing issued.")
 
+    @app.exception_handler(domain.InvalidFieldsError)
+    def _invalid_fields(exc: domain.InvalidFieldsError) -> Response:
+        fields = [{"field": name, "problem": problem} for name, problem in exc.fields]
+        names = ", ".join(f["field"] for f in fields)
+        return error_response(422, "invalid_fields", f"Some fields are invalid: {names}.", {"fields": fields})
+
+    @app.exception_handler(domain.PrerequisiteFailed)
+    def _prerequisite(exc: domain.PrerequisiteFailed) -> Response:
+        return error_response(422, "prerequisite_failed", str(exc), {"rule": exc.rule, **exc.details})
+
+    @app.exception_handler(domain.PermissionDenied)
+    def _forbidden(exc: domain.PermissionDenied) -> Response:
+        return error_response(403, "permission_denied", str(exc), {"permission": exc.permission})
+
     @app.exception_handler(domain.NotFoundError)
     def _not_found(exc: domain.NotFoundError) -> Response:
         return error_response(404, "not_found", str(exc) or "Not found.")
 
     @app.exception_handler(domain.ConflictError)
     def _conflict(exc: domain.ConflictError) -> Response:
-        return error_response(409, "conflict", str(exc))
+        details = {"current": str(exc.current)} if exc.current is not None else {}
+        return error_response(409, "conflict", str(exc), details)
 
     @app.exception_handler(vendor.VendorError)
     def _vendor(exc: vendor.VendorError) -> Response:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 Module = Literal["customers", "vendors", "items"]
 Trigger = Literal["schedule", "manual", "webhook", "resync"]
@@ -15,10 +15,24 @@ class SyncMessage(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    kind: Literal["sync"] = "sync"
     integration_id: str
     module: Module
     trigger: Trigger
     run_id: str | None = None
+
+
+class DeleteIntegrationMessage(BaseModel):
+    """Delete an integration in the background (L4), one bounded step per message (sync queue)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["delete_integration"] = "delete_integration"
+    integration_id: str
+    keep: Literal["all", "with_transactions"]
+
+
+SyncQueueMessage = TypeAdapter(Annotated[SyncMessage | DeleteIntegrationMessage, Field(discriminator="kind")])
 
 
 class DealEventMessage(BaseModel):

@@ -32,3 +32,28 @@ class InvalidCursorError(CrmsyncError, ValueError):
 
 class UnavailableError(CrmsyncError):
     """A dependency did not complete the work after retries; safe to retry later."""
+
+
+class InvalidFieldsError(CrmsyncError):
+    """Input that parsed but breaks a rule; `fields` lists (field, problem) pairs, all of them."""
+
+    def __init__(self, fields: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{name}: {problem}" for name, problem in fields))
+        self.fields = fields
+
+
+class PrerequisiteFailed(CrmsyncError):
+    """A vendor prerequisite refuses the action (e.g. CRM edition, base currency); `rule` names it."""
+
+    def __init__(self, rule: str, message: str, **details: object):
+        super().__init__(message)
+        self.rule = rule
+        self.details = details
+
+
+class PermissionDenied(CrmsyncError):
+    """A CRM user acted outside their grant (T2); `permission` names what was missing."""
+
+    def __init__(self, permission: str, message: str):
+        super().__init__(message)
+        self.permission = permission

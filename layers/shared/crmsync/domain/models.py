@@ -165,6 +165,50 @@ class NotificationChannel(DomainModel):
     expires_at: Timestamp
 
 
+class DealCreatedAction(StrEnum):
+    NONE = "none"
+    CREATE_QUOTE = "create_quote"
+
+
+class DealWonAction(StrEnum):
+    NONE = "none"
+    CREATE_INVOICE = "create_invoice"
+
+
+class DealLostAction(StrEnum):
+    NONE = "none"
+    VOID_INVOICE = "void_invoice"
+
+
+class AutomationPreferences(DomainModel):
+    """Deal-stage automation (A1); all off until an admin turns them on."""
+
+    on_deal_created: DealCreatedAction = DealCreatedAction.NONE
+    on_deal_won: DealWonAction = DealWonAction.NONE
+    on_deal_lost: DealLostAction = DealLostAction.NONE
+
+
+class CrmPermission(StrEnum):
+    CREATE_QUOTES = "create_quotes"
+    CREATE_SALES_ORDERS = "create_sales_orders"
+    VIEW_INVOICES = "view_invoices"
+    VIEW_PURCHASE_ORDERS = "view_purchase_orders"
+
+
+class CrmGrant(DomainModel):
+    """What one CRM user, or every user of one CRM role, may do from the CRM side (T2)."""
+
+    user_id: str | None = None
+    role_id: str | None = None
+    permissions: tuple[CrmPermission, ...]
+
+    @model_validator(mode="after")
+    def _one_principal(self) -> CrmGrant:
+        if (self.user_id is None) == (self.role_id is None):
+            raise ValueError("a grant names exactly one of user_id or role_id")
+        return self
+
+
 class Integration(DomainModel):
     """One inventory organization connected to one CRM organization.
 
@@ -185,6 +229,14 @@ class Integration(DomainModel):
     transactions_enabled: bool = False
     inventory_org: SharedOrgInfo | None = None
     channel: NotificationChannel | None = None
+    channel_error: str | None = None
+    crm_edition: str | None = None
+    crm_base_currency: str | None = None
+    crm_multi_currency: bool = False
+    inventory_base_currency: str | None = None
+    fetch_from_crm_first: bool = False
+    automation: AutomationPreferences = AutomationPreferences()
+    crm_grants: tuple[CrmGrant, ...] = ()
     created_at: Timestamp
     updated_at: Timestamp
     version: int = 0
@@ -263,6 +315,7 @@ class Mapping(DomainModel):
     inventory_id: str | None = None
     status: MappingStatus = MappingStatus.LINKED
     claim_side: Side | None = None
+    origin: Side | None = None  # where the record was first created; None when linked as a duplicate
     crm_hash: str | None = None
     inventory_hash: str | None = None
     base: dict[str, Any] = Field(default_factory=dict)

@@ -74,6 +74,20 @@ class Container:
             ),
         )
 
+    def exchange_code(self, system: str, grant) -> str:
+        """A refresh token for a one-time authorization code (connect with a code grant)."""
+        from crmsync.adapters.oauth import exchange_code
+
+        return exchange_code(
+            system,
+            data_center=grant.data_center,
+            base_url=grant.base_url,
+            client_id=grant.client_id,
+            client_secret=grant.client_secret.get_secret_value(),
+            code=grant.code.get_secret_value(),
+            redirect_uri=grant.redirect_uri,
+        )
+
     def vendor_clients(self, integration: Integration) -> VendorClients:
         """The integration's clients, built once per process from its stored credentials.
 

@@ -1,0 +1,173 @@
+"""L2 disable, L3 enable, L4 delete (request side), S6 pause and resume, T1 enable, T2 grants, A1 preferences.
+
+Every state change is a conditional write: of two concurrent requests one wins and the
+other gets 409 naming the state it found. A secondary integration refuses everything that
+would write to the CRM or sync transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal
+
+from crmsync.api.messages import DeleteIntegrationMessage
+from crmsync.domain.errors import ConflictError, NotFoundError, PermissionDenied
+from crmsync.domain.models import (
+    ActivityEntry,
+    AutomationPreferences,
+    CrmGrant,
+    CrmPermission,
+    Integration,
+    IntegrationState,
+    Module,
+    Role,
+    time_sortable_id,
+)
+from crmsync.runtime.observability import logger
+from crmsync.services.integrations import get_integration
+
+State = IntegrationState
+RUNNING = {State.ACTIVE, State.PAUSED}
+
+
+class ConfirmationRequired(ConflictError):
+    """The action has consequences the caller must accept with `confirm: true`."""
+
+
+def disable(container, tenant_id: str, integration_id: str, *, confirm: bool) -> Integration:
+    integration = get_integration(container.store, tenant_id, integration_id)
+    if integration.transactions_enabled and not confirm:
+        raise ConfirmationRequired(
+            "Transaction sync is on: disabling removes the CRM-side finance links, comments and "
+            'attachments this service keeps for it. Send {"confirm": true} to go ahead.'
+        )
+    disabled = _transition(container, integration_id, RUNNING, State.DISABLED)
+    removed = remove_finance_data(container, integration) if integration.transactions_enabled else 0
+    _audit(container, integration_id, "integration_disabled", {"finance_links_removed": removed})
+    return disabled
+
+
+def remove_finance_data(container, integration: Integration) -> int:
+    """Remove the CRM-side finance data this service keeps (deal links; they arrive with W3). Returns a count."""
+    return 0
+
+
+def enable(container, tenant_id: str, integration_id: str) -> Integration:
+    get_integration(container.store, tenant_id, integration_id)
+    _transition(container, integration_id, {State.DISABLED}, State.ACTIVE)
+    enabled = _update(container, integration_id, lambda i: i.model_copy(update={"fetch_from_crm_first": True}))
+    _audit(container, integration_id, "integration_enabled", {})
+    return enabled
+
+
+def request_delete(
+    container, tenant_id: str, integration_id: str, keep: Literal["all", "with_transactions"]
+) -> Integration:
+    integration = get_integration(container.store, tenant_id, integration_id)
+    if integration.state is State.DELETED:
+        return integration
+    if integration.state is not State.DELETING:
+        try:
+            integration = container.store.transition_integration(
+                integration_id, allowed_from={State.DISABLED}, to=State.DELETING
+            )
+        except ConflictError as exc:
+            raise ConflictError(
+                f"The integration is {exc.current}: disable it before deleting it.", current=exc.current
+            ) from None
+    container.sync_queue.send(DeleteIntegrationMessage(integration_id=integration_id, keep=keep))
+    _audit(container, integration_id, "integration_delete_requested", {"keep": keep})
+    return integration
+
+
+def pause(container, tenant_id: str, integration_id: str, modules: list[Module] | None, paused: bool):
+    integration = get_integration(container.store, tenant_id, integration_id)
+    if modules:
+        for module in modules:
+            try:
+                container.store.set_module_paused(integration_id, module, paused)
+            except NotFoundError:
+                raise ConflictError(f"The {module} module is not configured yet.") from None
+        _audit(container, integration_id, "modules_paused" if paused else "modules_resumed",
+               {"modules": [str(m) for m in modules]})
+        return integration
+    source, target = (State.ACTIVE, State.PAUSED) if paused else (State.PAUSED, State.ACTIVE)
+    changed = _transition(container, integration_id, {source}, target)
+    _audit(container, integration_id, "integration_paused" if paused else "integration_resumed", {})
+    return changed
+
+
+def enable_transactions(container, tenant_id: str, integration_id: str) -> Integration:
+    integration = get_integration(container.store, tenant_id, integration_id)
+    _refuse_secondary(integration, "transaction sync")
+    configured = {p.module for p in container.store.list_modules(integration_id) if p.version > 0}
+    missing = [m.value for m in Module if m not in configured]
+    if missing:
+        raise ConflictError(
+            f"Configure customers, vendors and items before transaction sync; missing: {', '.join(missing)}."
+        )
+    updated = _update(container, integration_id, lambda i: i.model_copy(update={"transactions_enabled": True}))
+    _audit(container, integration_id, "transactions_enabled", {})
+    return updated
+
+
+def set_automation(container, tenant_id: str, integration_id: str, prefs: AutomationPreferences) -> Integration:
+    integration = get_integration(container.store, tenant_id, integration_id)
+    _refuse_secondary(integration, "deal-stage automation")
+    updated = _update(container, integration_id, lambda i: i.model_copy(update={"automation": prefs}))
+    _audit(container, integration_id, "automation_preferences_saved", prefs.model_dump(mode="json"))
+    return updated
+
+
+def set_crm_grants(container, tenant_id: str, integration_id: str, grants: list[CrmGrant]) -> Integration:
+    integration = get_integration(container.store, tenant_id, integration_id)
+    _refuse_secondary(integration, "CRM-side transactions")
+    if not integration.transactions_enabled:
+        raise ConflictError("Turn on transaction sync (T1) before granting CRM users transaction permissions.")
+    updated = _update(container, integration_id, lambda i: i.model_copy(update={"crm_grants": tuple(grants)}))
+    _audit(container, integration_id, "crm_permissions_saved", {"grants": len(grants)})
+    return updated
+
+
+def check_crm_permission(
+    integration: Integration, permission: CrmPermission, user_id: str, role_id: str | None
+) -> None:
+    """Raise PermissionDenied unless a grant of the user, or of their role, includes `permission`."""
+    for grant in integration.crm_grants:
+        if (grant.user_id == user_id or (role_id and grant.role_id == role_id)) and permission in grant.permissions:
+            return
+    raise PermissionDenied(permission.value, f"CRM user {user_id} is not allowed to {permission.value.replace('_', ' ')}.")
+
+
+def _refuse_secondary(integration: Integration, what: str) -> None:
+    if integration.role is Role.SECONDARY:
+        raise ConflictError(f"A secondary integration is fetch-from-CRM only; {what} is not available.")
+
+
+def _transition(container, integration_id: str, allowed_from: set[State], to: State) -> Integration:
+    try:
+        return container.store.transition_integration(integration_id, allowed_from=allowed_from, to=to)
+    except ConflictError as exc:
+        raise ConflictError(f"The integration is {exc.current}; it cannot become {to}.", current=exc.current) from None
+
+
+def _update(container, integration_id: str, change: Callable[[Integration], Integration], attempts: int = 3):
+    """Read, change, save with the version read; re-read and retry when another write came between."""
+    for attempt in range(attempts):
+        current = container.store.get_integration(integration_id)
+        try:
+            return container.store.save_integration(change(current))
+        except ConflictError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _audit(container, integration_id: str, kind: str, details: dict) -> None:
+    now = datetime.now(UTC)
+    container.store.add_activity(
+        ActivityEntry(integration_id=integration_id, entry_id=time_sortable_id(now), at=now, kind=kind,
+                      result="done", details=details)
+    )
+    logger.info(kind, extra=details)
