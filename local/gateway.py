@@ -297,7 +297,7 @@ class Gateway:
                 "extendedRequestId": request_id,
                 "httpMethod": request.method,
                 "identity": {"sourceIp": client_ip, "userAgent": request.headers.get("user-agent")},
-                "path": f"/{self.stage}{request.url.path}",
+                "path": request.url.path,  # served at the root, like a custom domain without base path
                 "protocol": f"HTTP/{request.scope.get('http_version', '1.1')}",
                 "requestId": request_id,
                 "requestTime": datetime.fromtimestamp(started, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),

@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -78,3 +80,64 @@ def aws(monkeypatch):
         reset_container()
         yield get_container()
         reset_container()
+
+
+def proxy_event(method: str, path: str, *, tenant_id: str | None, body=None, query: dict | None = None,
+                raw_body: str | None = None) -> dict:
+    """An API Gateway REST proxy event as the gateway sends it after the authorizer allowed `tenant_id`."""
+    event = sample_event("integration_lifecycle", "list_integrations")
+    event.update(
+        httpMethod=method,
+        path=path,
+        resource=path,
+        pathParameters=None,
+        queryStringParameters=query or None,
+        multiValueQueryStringParameters={k: [v] for k, v in query.items()} if query else None,
+        body=raw_body if raw_body is not None else (json.dumps(body) if body is not None else None),
+    )
+    context = event["requestContext"]
+    context.update(httpMethod=method, path=f"/dev{path}", domainName="api.example.test", resourcePath=path)
+    if tenant_id:
+        context["authorizer"] = {"principalId": tenant_id, "tenant_id": tenant_id}
+    else:
+        context.pop("authorizer", None)
+    return event
+
+
+class ApiClient:
+    """Calls a handler with proxy events; returns (status, json body)."""
+
+    def __init__(self, handler, tenant_id: str | None):
+        self.handler = handler
+        self.tenant_id = tenant_id
+
+    def __call__(self, method: str, path: str, body=None, *, query=None, raw_body=None, tenant_id=...):
+        tenant = self.tenant_id if tenant_id is ... else tenant_id
+        event = proxy_event(method, path, tenant_id=tenant, body=body, query=query, raw_body=raw_body)
+        reply = self.handler(event, FakeContext())
+        return reply["statusCode"], json.loads(reply["body"]) if reply.get("body") else None
+
+
+class AtomicRequests:
+    """A client whose API calls run one at a time.
+
+    moto emulates DynamoDB in-process and does not make a conditional write
+    atomic against other threads (its check and its write can interleave), where
+    the real service does. Serializing the calls gives moto the service's
+    per-request atomicity, so the race tests check our conditions, not moto's locking.
+    """
+
+    def __init__(self, client: Any):
+        self._client = client
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if name.startswith("_") or not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                return attribute(*args, **kwargs)
+
+        return call

@@ -6,7 +6,6 @@ from template.yaml. DynamoDB Local starts once per session, in memory.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from crmsync.domain.models import (
 )
 from local.dynamodb_local import DynamoDBLocal, create_tables, local_client
 from local.template import Template
+from tests.conftest import AtomicRequests
 
 MOTO_CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -66,31 +66,6 @@ class FakeClock:
     def advance(self, **delta: float) -> datetime:
         self.now += timedelta(**delta)
         return self.now
-
-
-class AtomicRequests:
-    """A client whose API calls run one at a time.
-
-    moto emulates DynamoDB in-process and does not make a conditional write
-    atomic against other threads (its check and its write can interleave), where
-    the real service does. Serializing the calls gives moto the service's
-    per-request atomicity, so the race tests check our conditions, not moto's locking.
-    """
-
-    def __init__(self, client: Any):
-        self._client = client
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._client, name)
-        if name.startswith("_") or not callable(attribute):
-            return attribute
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with self._lock:
-                return attribute(*args, **kwargs)
-
-        return call
 
 
 @dataclass

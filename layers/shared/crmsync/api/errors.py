@@ -10,7 +10,10 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestValidationError,
+    ResponseValidationError,
+)
 from pydantic import BaseModel
 
 from crmsync.domain import errors as domain
@@ -57,6 +60,11 @@ def register(app: ApiGatewayResolver) -> None:
         fields = _field_errors(errors)
         names = ", ".join(f["field"] for f in fields)
         return error_response(422, "invalid_fields", f"Some fields are invalid: {names}.", {"fields": fields})
+
+    @app.exception_handler(ResponseValidationError)
+    def _bad_response(exc: ResponseValidationError) -> Response:
+        logger.error("response failed its own schema", extra={"errors": str(exc.errors())[:2000]})
+        return error_response(500, "internal_error", "The service failed to answer; retry later.")
 
     @app.exception_handler(Unauthorized)
     def _unauthorized(_: Unauthorized) -> Response:

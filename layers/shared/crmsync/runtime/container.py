@@ -22,8 +22,9 @@ class VendorClients:
 
 
 class Container:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, vendor_retry_policy=None):
         self.settings = settings
+        self.vendor_retry_policy = vendor_retry_policy  # None: the clients' defaults
         self._clients: dict[str, VendorClients] = {}
         self._clients_lock = threading.Lock()
 
@@ -68,9 +69,12 @@ class Container:
         from crmsync.adapters.inventory import ZohoInventoryClient
 
         return VendorClients(
-            crm=ZohoCrmClient.connect(credentials.crm),
+            crm=ZohoCrmClient.connect(credentials.crm, policy=self.vendor_retry_policy),
             inventory=ZohoInventoryClient.connect(
-                credentials.inventory, inventory_org_id, pacer=self.inventory_pacers.get(inventory_org_id)
+                credentials.inventory,
+                inventory_org_id,
+                pacer=self.inventory_pacers.get(inventory_org_id),
+                policy=self.vendor_retry_policy,
             ),
         )
 

@@ -85,7 +85,7 @@ def connect(container, tenant_id: str, request: ConnectIn, webhook_base_url: str
         try:
             container.store.create_integration(integration)
         except AlreadyExistsError:
-            raise ConflictError("The CRM or inventory organization was integrated by another request just now.")
+            raise ConflictError("The CRM or inventory organization was integrated by another request just now.") from None
         undo.pop_all()
     metrics.add_metric(name="IntegrationsConnected", unit="Count", value=1)
     logger.info("integration connected", extra={"role": request.role, "crm_edition": crm_org.edition})

@@ -1,36 +1,138 @@
-"""Integration routes (L1-L4); more arrive with the lifecycle issue."""
+"""Integration routes: list and read (L1), connect (L1), disable (L2), enable (L3), delete (L4),
+notifications (L4), pause and resume (S6)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from crmsync.api.errors import ErrorResponse
+from crmsync.api.lifecycle_models import (
+    ConnectIn,
+    DeleteAccepted,
+    DisableIn,
+    NotificationList,
+    NotificationOut,
+    PauseIn,
+)
 from crmsync.api.models import IntegrationList, IntegrationOut
 from crmsync.api.tenancy import current_tenant
 from crmsync.services import integrations as service
+from crmsync.services import lifecycle
+from crmsync.services.connect import connect
 
 router = Router()
-
-ERRORS = {
-    401: {"description": "Missing or bad API key", "content": {"application/json": {"model": ErrorResponse}}},
-    404: {"description": "No such integration for this tenant", "content": {"application/json": {"model": ErrorResponse}}},
-}
+IntegrationId = Annotated[str, Path(max_length=64)]
 
 
-@router.get("/integrations", summary="List the tenant's integrations (L1)", responses={401: ERRORS[401]})
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+
+
+COMMON = {401: _error("Missing or bad API key"), 404: _error("No such integration for this tenant")}
+STATE = {**COMMON, 409: _error("The integration is not in a state that allows this")}
+
+
+def _container():
+    return router.context["container"]
+
+
+def _out(integration) -> IntegrationOut:
+    return IntegrationOut.of(integration, _container().store.list_modules(integration.integration_id))
+
+
+def _public_base_url() -> str:
+    """The URL this API is reached at (scheme, host and base path), for the CRM's callbacks."""
+    event = router.current_event
+    context = event.request_context
+    proto = event.headers.get("X-Forwarded-Proto") or event.headers.get("x-forwarded-proto") or "https"
+    full_path = context.path or event.path
+    prefix = full_path[: len(full_path) - len(event.path)] if full_path.endswith(event.path) else ""
+    return f"{proto}://{context.domain_name}{prefix}"
+
+
+@router.get("/integrations", summary="List the tenant's integrations (L1)", responses={401: COMMON[401]})
 def list_integrations(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query()] = None,
 ) -> IntegrationList:
-    store = router.context["container"].store
-    page = service.list_integrations(store, current_tenant(router), limit=limit, cursor=cursor)
-    return IntegrationList(integrations=[IntegrationOut.of(i) for i in page.items], next_cursor=page.next_cursor)
+    page = service.list_integrations(_container().store, current_tenant(router), limit=limit, cursor=cursor)
+    return IntegrationList(integrations=[_out(i) for i in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/integrations/<integration_id>", summary="One integration with its modules (L1)", responses=ERRORS)
-def get_integration(integration_id: Annotated[str, Path(max_length=64)]) -> IntegrationOut:
-    store = router.context["container"].store
-    return IntegrationOut.of(service.get_integration(store, current_tenant(router), integration_id))
+@router.post(
+    "/integrations",
+    summary="Connect an inventory organization to a CRM organization (L1)",
+    responses={
+        201: {"description": "Connected", "content": {"application/json": {"model": IntegrationOut}}},
+        401: COMMON[401],
+        409: _error("An organization is already integrated"),
+        422: _error("Invalid fields, or a vendor prerequisite failed (edition, currency)"),
+        502: _error("The CRM or inventory API failed"),
+    },
+)
+def connect_integration(body: Annotated[ConnectIn, Body()]) -> Response[IntegrationOut]:
+    integration = connect(_container(), current_tenant(router), body, _public_base_url())
+    return Response(201, content_types.APPLICATION_JSON, _out(integration))
+
+
+@router.get("/integrations/<integration_id>", summary="One integration with its modules (L1)", responses=COMMON)
+def get_integration(integration_id: IntegrationId) -> IntegrationOut:
+    return _out(service.get_integration(_container().store, current_tenant(router), integration_id))
+
+
+@router.post("/integrations/<integration_id>/disable", summary="Disable the integration (L2)", responses=STATE)
+def disable_integration(
+    integration_id: IntegrationId, body: Annotated[DisableIn | None, Body()] = None
+) -> IntegrationOut:
+    confirm = bool(body and body.confirm)
+    return _out(lifecycle.disable(_container(), current_tenant(router), integration_id, confirm=confirm))
+
+
+@router.post("/integrations/<integration_id>/enable", summary="Enable a disabled integration (L3)", responses=STATE)
+def enable_integration(integration_id: IntegrationId) -> IntegrationOut:
+    return _out(lifecycle.enable(_container(), current_tenant(router), integration_id))
+
+
+@router.delete(
+    "/integrations/<integration_id>",
+    summary="Delete a disabled integration in the background (L4)",
+    responses={**STATE, 202: {"description": "Deletion queued; a notification follows"}},
+)
+def delete_integration(
+    integration_id: IntegrationId, keep: Annotated[Literal["all", "with_transactions"], Query()]
+) -> Response[DeleteAccepted]:
+    integration = lifecycle.request_delete(_container(), current_tenant(router), integration_id, keep)
+    body = DeleteAccepted(integration_id=integration_id, state=integration.state, keep=keep)
+    return Response(202, content_types.APPLICATION_JSON, body)
+
+
+@router.get(
+    "/integrations/<integration_id>/notifications", summary="Notifications, newest first (L4)", responses=COMMON
+)
+def list_notifications(
+    integration_id: IntegrationId,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query()] = None,
+) -> NotificationList:
+    store = _container().store
+    service.get_integration(store, current_tenant(router), integration_id)
+    page = store.list_notifications(integration_id, limit=limit, cursor=cursor)
+    return NotificationList(notifications=[NotificationOut.of(n) for n in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/integrations/<integration_id>/pause", summary="Pause the integration or some modules (S6)",
+             responses=STATE)
+def pause_integration(integration_id: IntegrationId, body: Annotated[PauseIn | None, Body()] = None) -> IntegrationOut:
+    modules = body.modules if body else None
+    return _out(lifecycle.pause(_container(), current_tenant(router), integration_id, modules, paused=True))
+
+
+@router.post("/integrations/<integration_id>/resume", summary="Resume the integration or some modules (S6)",
+             responses=STATE)
+def resume_integration(integration_id: IntegrationId, body: Annotated[PauseIn | None, Body()] = None) -> IntegrationOut:
+    modules = body.modules if body else None
+    return _out(lifecycle.pause(_container(), current_tenant(router), integration_id, modules, paused=False))

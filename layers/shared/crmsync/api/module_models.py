@@ -1,0 +1,175 @@
+"""Bodies of the module routes (M1-M9, S7): preferences in and out, status, fields for mapping."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crmsync.domain.field_catalog import DefaultPair, FieldKind
+from crmsync.domain.models import (
+    CrmSource,
+    Direction,
+    DuplicatePolicy,
+    FieldPair,
+    Module,
+    ModulePreferences,
+    ModuleSettings,
+    ModuleStatus,
+    ModuleViews,
+    RunCounts,
+)
+
+FieldName = Annotated[str, Field(min_length=1, max_length=100)]
+ViewId = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Views(_Strict):
+    """A CRM custom view id per CRM module that restricts which records sync (M5); null: all."""
+
+    accounts: ViewId | None = None
+    contacts: ViewId | None = None
+    vendors: ViewId | None = None
+    products: ViewId | None = None
+
+
+class FieldMapping(_Strict):
+    """`inventory` is a standard field path (`billing_address.city`) or a custom field (`cf_region`)."""
+
+    crm: FieldName
+    inventory: FieldName
+
+
+class _Preferences(_Strict):
+    crm_source: CrmSource | None = None
+    include_unassociated_contacts: bool = False
+    duplicates: DuplicatePolicy = DuplicatePolicy.SKIP
+    views: Views = Views()
+    field_map: list[FieldMapping] = Field(default_factory=list, max_length=100)
+    product_type_field: FieldName | None = None
+
+
+class PreferencesIn(_Preferences):
+    """Body of `PUT .../modules/{module}`. `direction` defaults to the integration's (two_way for a
+    primary); `version` is the version the admin edited, refused with 409 when stale."""
+
+    direction: Direction | None = None
+    version: int | None = Field(default=None, ge=0)
+
+    def to_settings(self, default_direction: Direction) -> ModuleSettings:
+        return ModuleSettings(
+            crm_source=self.crm_source,
+            include_unassociated_contacts=self.include_unassociated_contacts,
+            direction=self.direction or default_direction,
+            duplicates=self.duplicates,
+            views=ModuleViews(**self.views.model_dump()),
+            field_map=tuple(FieldPair(crm=pair.crm, inventory=pair.inventory) for pair in self.field_map),
+            product_type_field=self.product_type_field,
+        )
+
+
+class PreferencesOut(_Preferences):
+    direction: Direction
+
+    @classmethod
+    def of(cls, settings: ModuleSettings) -> PreferencesOut:
+        return cls(
+            crm_source=settings.crm_source,
+            include_unassociated_contacts=settings.include_unassociated_contacts,
+            direction=settings.direction,
+            duplicates=settings.duplicates,
+            views=Views(**settings.views.model_dump()),
+            field_map=[FieldMapping(crm=pair.crm, inventory=pair.inventory) for pair in settings.field_map],
+            product_type_field=settings.product_type_field,
+        )
+
+
+class Counts(BaseModel):
+    added: int
+    updated: int
+    deleted: int
+    skipped: int
+    conflicts: int
+    failed: int
+
+    @classmethod
+    def of(cls, counts: RunCounts | None) -> Counts | None:
+        return None if counts is None else cls(**counts.model_dump())
+
+
+class ModuleOut(BaseModel):
+    """A module's preferences (version 0: never saved, the defaults) and its status (M8)."""
+
+    integration_id: str
+    module: Module
+    version: int
+    preferences: PreferencesOut
+    paused: bool
+    status: ModuleStatus
+    last_run_id: str | None = None
+    last_run_counts: Counts | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def of(cls, preferences: ModulePreferences) -> ModuleOut:
+        return cls(
+            integration_id=preferences.integration_id,
+            module=preferences.module,
+            version=preferences.version,
+            preferences=PreferencesOut.of(preferences.settings),
+            paused=preferences.paused,
+            status=preferences.status,
+            last_run_id=preferences.last_run_id,
+            last_run_counts=Counts.of(preferences.last_run_counts),
+            updated_at=preferences.updated_at,
+        )
+
+
+class CrmFieldOut(BaseModel):
+    module: str
+    api_name: str
+    label: str
+    data_type: str
+    custom: bool
+    mappable: bool
+
+
+class InventoryFieldOut(BaseModel):
+    name: str
+    label: str
+    data_type: str
+    custom: bool
+    mappable: bool
+
+
+class DefaultPairOut(BaseModel):
+    crm_module: str
+    crm: str
+    crm_type: str
+    inventory: str
+    inventory_type: FieldKind
+
+    @classmethod
+    def of(cls, pair: DefaultPair) -> DefaultPairOut:
+        return cls(
+            crm_module=pair.crm_module,
+            crm=pair.crm,
+            crm_type=pair.crm_type,
+            inventory=pair.inventory,
+            inventory_type=pair.inventory_type,
+        )
+
+
+class ModuleFieldsOut(BaseModel):
+    """Both sides' fields and the default mapping of a module, for building a field map (M6)."""
+
+    module: Module
+    crm_source: CrmSource | None
+    crm_fields: list[CrmFieldOut]
+    inventory_fields: list[InventoryFieldOut]
+    default_map: list[DefaultPairOut]

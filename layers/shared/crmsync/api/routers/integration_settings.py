@@ -1,0 +1,51 @@
+"""Integration-wide settings: transaction sync (T1), CRM user permissions (T2), deal automation (A1)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from crmsync.api.errors import ErrorResponse
+from crmsync.api.lifecycle_models import AutomationIn, CrmPermissionsIn
+from crmsync.api.models import IntegrationOut
+from crmsync.api.tenancy import current_tenant
+from crmsync.services import lifecycle
+
+router = Router()
+IntegrationId = Annotated[str, Path(max_length=64)]
+ERRORS = {
+    code: {"description": text, "content": {"application/json": {"model": ErrorResponse}}}
+    for code, text in {
+        401: "Missing or bad API key",
+        404: "No such integration for this tenant",
+        409: "Not allowed in this state (secondary integration, prerequisite module or T1 missing)",
+        422: "Invalid fields",
+    }.items()
+}
+
+
+def _out(integration) -> IntegrationOut:
+    return IntegrationOut.of(integration, router.context["container"].store.list_modules(integration.integration_id))
+
+
+@router.post("/integrations/<integration_id>/transactions/enable", summary="Turn on transaction sync (T1)",
+             responses=ERRORS)
+def enable_transactions(integration_id: IntegrationId) -> IntegrationOut:
+    container = router.context["container"]
+    return _out(lifecycle.enable_transactions(container, current_tenant(router), integration_id))
+
+
+@router.put("/integrations/<integration_id>/crm-permissions", summary="CRM users' and roles' grants (T2)",
+            responses=ERRORS)
+def put_crm_permissions(integration_id: IntegrationId, body: Annotated[CrmPermissionsIn, Body()]) -> IntegrationOut:
+    container = router.context["container"]
+    return _out(lifecycle.set_crm_grants(container, current_tenant(router), integration_id, body.grants))
+
+
+@router.put("/integrations/<integration_id>/automation", summary="Deal-stage automation preferences (A1)",
+            responses=ERRORS)
+def put_automation(integration_id: IntegrationId, body: Annotated[AutomationIn, Body()]) -> IntegrationOut:
+    container = router.context["container"]
+    return _out(lifecycle.set_automation(container, current_tenant(router), integration_id, body.to_domain()))

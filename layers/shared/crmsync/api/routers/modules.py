@@ -1,0 +1,122 @@
+"""Module routes (M1-M9, S7): preferences with status, and the fields to build a mapping from."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from crmsync.api.errors import ErrorResponse
+from crmsync.api.module_models import (
+    CrmFieldOut,
+    DefaultPairOut,
+    InventoryFieldOut,
+    ModuleFieldsOut,
+    ModuleOut,
+    PreferencesIn,
+)
+from crmsync.api.tenancy import current_tenant
+from crmsync.domain.models import CrmSource, Integration, Module
+from crmsync.services import modules as service
+from crmsync.services.integrations import get_integration
+
+router = Router()
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+
+
+READ_ERRORS = {
+    401: _error("Missing or bad API key"),
+    404: _error("No such integration for this tenant"),
+    422: _error("Invalid module or query; details.fields names each field and why"),
+    502: _error("The CRM or inventory API refused the call"),
+    503: _error("The CRM or inventory API is failing; retry later"),
+}
+SAVE_ERRORS = READ_ERRORS | {
+    409: _error("Stale version (details.current is the current one), or no sync possible now"),
+    422: _error("Preferences that cannot work; details.fields names each field and why"),
+}
+
+IntegrationId = Annotated[str, Path(max_length=64)]
+ModuleName = Annotated[Module, Path(description="customers, vendors or items")]
+
+
+def _integration(integration_id: str) -> Integration:
+    store = router.context["container"].store
+    return get_integration(store, current_tenant(router), integration_id)
+
+
+@router.put(
+    "/integrations/<integration_id>/modules/<module>",
+    summary="Save a module's preferences, optionally syncing now (M1-M9, S7)",
+    responses=SAVE_ERRORS,
+)
+def save_module(
+    integration_id: IntegrationId,
+    module: ModuleName,
+    preferences: PreferencesIn,
+    sync: Annotated[Literal["now", "later"], Query(description="now: queue a manual sync")] = "later",
+) -> ModuleOut:
+    integration = _integration(integration_id)
+    container = router.context["container"]
+    saved = service.save_preferences(
+        container.store,
+        container.sync_queue,
+        lambda: container.vendor_clients(integration),
+        integration,
+        module,
+        preferences.to_settings(service.default_direction(integration)),
+        version=preferences.version,
+        sync_now=sync == "now",
+    )
+    return ModuleOut.of(saved)
+
+
+@router.get(
+    "/integrations/<integration_id>/modules/<module>",
+    summary="A module's preferences and status, with the last run's counts (M8)",
+    responses=READ_ERRORS,
+)
+def get_module(integration_id: IntegrationId, module: ModuleName) -> ModuleOut:
+    integration = _integration(integration_id)
+    store = router.context["container"].store
+    return ModuleOut.of(service.read_preferences(store, integration, module))
+
+
+@router.get(
+    "/integrations/<integration_id>/modules/<module>/fields",
+    summary="Both sides' fields and the default mapping of a module (M6)",
+    responses=READ_ERRORS,
+)
+def list_module_fields(
+    integration_id: IntegrationId,
+    module: ModuleName,
+    crm_source: Annotated[CrmSource, Query(description="customers only")] = CrmSource.ACCOUNTS,
+) -> ModuleFieldsOut:
+    integration = _integration(integration_id)
+    listing = service.list_fields(router.context["container"].vendor_clients(integration), module, crm_source)
+    return ModuleFieldsOut(
+        module=listing.module,
+        crm_source=listing.crm_source,
+        crm_fields=[
+            CrmFieldOut(
+                module=f.module,
+                api_name=f.api_name,
+                label=f.label,
+                data_type=f.data_type,
+                custom=f.custom,
+                mappable=f.kind is not None,
+            )
+            for f in listing.crm_fields
+        ],
+        inventory_fields=[
+            InventoryFieldOut(
+                name=f.name, label=f.label, data_type=f.data_type, custom=f.custom, mappable=f.kind is not None
+            )
+            for f in listing.inventory_fields
+        ],
+        default_map=[DefaultPairOut.of(pair) for pair in listing.default_map],
+    )
