@@ -229,7 +229,7 @@ def test_delete_with_transactions_keeps_only_crm_records_that_have_transactions(
     used = clients.inventory.create_contact({"contact_name": "Used Ltd", "contact_type": "customer"})
     unused = clients.inventory.create_contact({"contact_name": "Unused Ltd", "contact_type": "customer"})
     local = clients.inventory.create_contact({"contact_name": "Local Ltd", "contact_type": "customer"})
-    item = clients.inventory.iter_item_pages
+    item = clients.inventory.create_item({"name": "Widget", "sku": "W-1", "rate": 5})
     clients.inventory.create_transaction("invoices", {"customer_id": used.id, "line_items": [
         {"name": "Service", "rate": 10, "quantity": 1}]})
     for n, (record, origin) in enumerate([(used, Side.CRM), (unused, Side.CRM), (local, Side.INVENTORY)]):
