@@ -46,7 +46,61 @@ def run(stack: LocalStack) -> None:
     reply = api.get("/integrations")
     say(f"GET /integrations with no key at all -> {reply.status_code}: {reply.json()['error']['message']}")
 
-    print("\nDone: the stack served the API through the authorizer, and refused what it should.")
+    integration_id = connect_to_sandboxes(stack, api, good)
+    pause_and_resume(api, good, integration_id)
+
+    print("\nDone: the stack served the API through the authorizer, refused what it should, and connected "
+          "an inventory organization to a CRM organization.")
+
+
+def seed(url: str, body: dict) -> dict:
+    reply = httpx.post(f"{url}/_sandbox/seed", json=body, timeout=60)
+    reply.raise_for_status()
+    return reply.json()
+
+
+def connect_body(stack: LocalStack, crm: dict, inventory: dict) -> dict:
+    def grant(seeded: dict, url: str) -> dict:
+        return {key: seeded[key] for key in ("client_id", "client_secret", "refresh_token")} | {"base_url": url}
+
+    return {
+        "role": "primary",
+        "crm": {"org_id": crm["org_id"], **grant(crm, stack.endpoints["crm"])},
+        "inventory": {"organization_id": inventory["organization_id"], **grant(inventory, stack.endpoints["inventory"])},
+    }
+
+
+def connect_to_sandboxes(stack: LocalStack, api: httpx.Client, key: dict) -> str:
+    step(4, "Connecting to a CRM on the Standard edition is refused (L1)")
+    inventory = seed(stack.endpoints["inventory"], {"preset": "demo"})
+    crm = seed(stack.endpoints["crm"], {"preset": "demo", "org": {"edition": "standard"}})
+    say(f"Seeded the sandboxes with demo data: inventory organization {inventory['organization_id']}, "
+        f"CRM organization {crm['org_id']} (Standard edition).")
+    reply = api.post("/integrations", json=connect_body(stack, crm, inventory), headers=key)
+    say(f"POST /integrations -> {reply.status_code}: {reply.json()['error']['message']}")
+
+    step(5, "The CRM is upgraded to Enterprise; connecting now succeeds (L1)")
+    crm = seed(stack.endpoints["crm"], {"preset": "demo", "org": {"edition": "enterprise"}})
+    reply = api.post("/integrations", json=connect_body(stack, crm, inventory), headers=key)
+    reply.raise_for_status()
+    body = reply.json()
+    shared = body["inventory_org"]
+    say(f"POST /integrations -> {reply.status_code}: integration {body['integration_id']} is {body['state']}, "
+        f"{body['role']}, {'two-way' if body['two_way'] else 'fetch-only'}. The inventory organization "
+        f"'{shared['name']}' shared its name, e-mail, country and {len(shared['users'])} user(s) with the CRM side. "
+        "The OAuth credentials went to Secrets Manager, and a CRM notification channel now points at "
+        "this API's webhook route.")
+    return body["integration_id"]
+
+
+def pause_and_resume(api: httpx.Client, key: dict, integration_id: str) -> None:
+    step(6, "Pause and resume (S6)")
+    paused = api.post(f"/integrations/{integration_id}/pause", headers=key).json()
+    say(f"POST .../pause -> the integration is {paused['state']}: the schedule skips it.")
+    again = api.post(f"/integrations/{integration_id}/pause", headers=key)
+    say(f"Pausing again -> {again.status_code}: {again.json()['error']['message']}")
+    resumed = api.post(f"/integrations/{integration_id}/resume", headers=key).json()
+    say(f"POST .../resume -> the integration is {resumed['state']} again.")
 
 
 def main() -> int:

@@ -149,7 +149,9 @@ def _transition(container, integration_id: str, allowed_from: set[State], to: St
     try:
         return container.store.transition_integration(integration_id, allowed_from=allowed_from, to=to)
     except ConflictError as exc:
-        raise ConflictError(f"The integration is {exc.current}; it cannot become {to}.", current=exc.current) from None
+        message = (f"The integration is already {to}." if exc.current == to
+                   else f"The integration is {exc.current}; it cannot become {to}.")
+        raise ConflictError(message, current=exc.current) from None
 
 
 def _update(container, integration_id: str, change: Callable[[Integration], Integration], attempts: int = 3):
