@@ -316,6 +316,7 @@ class Mapping(DomainModel):
     status: MappingStatus = MappingStatus.LINKED
     claim_side: Side | None = None
     origin: Side | None = None  # where the record was first created; None when linked as a duplicate
+    record_kind: str | None = None  # crmsync.domain.sync.model.RecordKind value
     crm_hash: str | None = None
     inventory_hash: str | None = None
     base: dict[str, Any] = Field(default_factory=dict)
@@ -364,6 +365,9 @@ class SyncRun(DomainModel):
     ended_at: Timestamp | None = None
     counts: RunCounts = RunCounts()
     error: str | None = None
+    step: int = 0  # the next step to run; a queue message for another step is stale
+    phase: str | None = None  # where the run is (runtime-defined, e.g. "index", "crm", "inventory")
+    page_cursor: str | None = None  # the listing position of the next step within the phase
 
 
 class Failure(DomainModel):
