@@ -13,9 +13,10 @@ from typing import Any
 
 import boto3
 import pytest
+from pydantic import SecretStr
 
 from crmsync.adapters.crm import ZohoCrmClient
-from crmsync.domain.models import Integration, Module, ModuleStatus, Role, RunCounts
+from crmsync.domain.models import Integration, IntegrationState, Module, ModuleStatus, Role, RunCounts
 from crmsync.ports.secrets import IntegrationCredentials
 from local.sandboxes.common import run_in_thread
 from tests.conftest import FakeContext, load_handler, sample_event
@@ -34,7 +35,7 @@ class Sandboxes:
     def credentials(self, *, refresh_token: str | None = None) -> IntegrationCredentials:
         crm = self.crm.credentials(self.crm_seed)
         if refresh_token:
-            crm = crm.model_copy(update={"refresh_token": refresh_token})
+            crm = crm.model_copy(update={"refresh_token": SecretStr(refresh_token)})
         return IntegrationCredentials(crm=crm, inventory=self.inventory.credentials(self.inventory_seed))
 
     def calls(self) -> tuple[dict[str, int], dict[str, int]]:
@@ -49,12 +50,17 @@ def sandboxes() -> Iterator[Sandboxes]:
     servers = [run_in_thread(crm_app()), run_in_thread(inventory_app())]
     crm, inventory = (Sandbox(server.base_url) for server in servers)
     try:
-        yield Sandboxes(
+        seeded = Sandboxes(
             crm=crm,
             inventory=inventory,
             crm_seed=crm.seed({"preset": "demo", "org": {"iso_code": "USD"}}),
             inventory_seed=inventory.seed({"preset": "demo"}),
         )
+        # Every test builds fresh clients, so one refresh token mints more access tokens than
+        # the vendors' 10 per 10 minutes.
+        crm.set_limits(access_tokens_per_window=1000)
+        inventory.set_limits(tokens_per_refresh_token=1000, per_minute=10_000)
+        yield seeded
     finally:
         for sandbox, server in zip((crm, inventory), servers, strict=True):
             sandbox.close()
@@ -243,7 +249,13 @@ def test_sync_now_queues_exactly_one_manual_sync_and_marks_the_module_queued(aws
     assert status == 200, body
     assert (body["version"], body["status"]) == (1, "queued")
     assert queued_messages(aws) == [
-        {"integration_id": INTEGRATION_ID, "module": "items", "trigger": "manual", "run_id": None}
+        {
+            "kind": "sync",
+            "integration_id": INTEGRATION_ID,
+            "module": "items",
+            "trigger": "manual",
+            "run_id": None,
+        }
     ]
     assert call(handler, event(tenant, "GET", "items"))[1]["status"] == "queued"
 
@@ -277,6 +289,24 @@ def test_paused_module_stays_paused_when_preferences_are_saved(aws, handler, san
 
     status, body = save(handler, tenant, "vendors", {"duplicates": "clone"}, sync="now")
     assert status == 409 and "paused" in body["error"]["message"]
+    assert queued_messages(aws) == []
+
+
+@pytest.mark.parametrize(
+    ("state", "later", "now"),
+    [
+        (IntegrationState.DISABLED, 200, 409),
+        (IntegrationState.PAUSED, 200, 409),
+        (IntegrationState.DELETING, 409, 409),
+    ],
+)
+def test_sync_now_is_refused_when_integration_is_not_active(
+    aws, handler, sandboxes, tenant, state, later, now
+):
+    connect(aws, sandboxes, tenant, state=state)
+
+    assert save(handler, tenant, "vendors", {}, sync="now")[0] == now
+    assert save(handler, tenant, "vendors", {}, sync="later")[0] == later
     assert queued_messages(aws) == []
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from crmsync.api import errors
-from crmsync.api.routers import integration_settings, integrations, webhooks
+from crmsync.api.routers import integration_settings, integrations, modules, webhooks
 
-LIFECYCLE_ROUTERS = (integrations.router, integration_settings.router)
+LIFECYCLE_ROUTERS = (integrations.router, integration_settings.router, modules.router)
 WEBHOOK_ROUTERS = (webhooks.router,)
 
 

@@ -20,6 +20,7 @@ from crmsync.domain.models import (
     ModuleViews,
     RunCounts,
 )
+from crmsync.services.modules import CrmFieldEntry, InventoryFieldEntry, ModuleFields
 
 FieldName = Annotated[str, Field(min_length=1, max_length=100)]
 ViewId = Annotated[str, Field(min_length=1, max_length=40)]
@@ -29,7 +30,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Views(_Strict):
+class CustomViews(_Strict):
     """A CRM custom view id per CRM module that restricts which records sync (M5); null: all."""
 
     accounts: ViewId | None = None
@@ -49,7 +50,7 @@ class _Preferences(_Strict):
     crm_source: CrmSource | None = None
     include_unassociated_contacts: bool = False
     duplicates: DuplicatePolicy = DuplicatePolicy.SKIP
-    views: Views = Views()
+    views: CustomViews = CustomViews()
     field_map: list[FieldMapping] = Field(default_factory=list, max_length=100)
     product_type_field: FieldName | None = None
 
@@ -83,13 +84,13 @@ class PreferencesOut(_Preferences):
             include_unassociated_contacts=settings.include_unassociated_contacts,
             direction=settings.direction,
             duplicates=settings.duplicates,
-            views=Views(**settings.views.model_dump()),
+            views=CustomViews(**settings.views.model_dump()),
             field_map=[FieldMapping(crm=pair.crm, inventory=pair.inventory) for pair in settings.field_map],
             product_type_field=settings.product_type_field,
         )
 
 
-class Counts(BaseModel):
+class LastRunCounts(BaseModel):
     added: int
     updated: int
     deleted: int
@@ -98,7 +99,7 @@ class Counts(BaseModel):
     failed: int
 
     @classmethod
-    def of(cls, counts: RunCounts | None) -> Counts | None:
+    def of(cls, counts: RunCounts | None) -> LastRunCounts | None:
         return None if counts is None else cls(**counts.model_dump())
 
 
@@ -112,7 +113,7 @@ class ModuleOut(BaseModel):
     paused: bool
     status: ModuleStatus
     last_run_id: str | None = None
-    last_run_counts: Counts | None = None
+    last_run_counts: LastRunCounts | None = None
     updated_at: datetime | None = None
 
     @classmethod
@@ -125,7 +126,7 @@ class ModuleOut(BaseModel):
             paused=preferences.paused,
             status=preferences.status,
             last_run_id=preferences.last_run_id,
-            last_run_counts=Counts.of(preferences.last_run_counts),
+            last_run_counts=LastRunCounts.of(preferences.last_run_counts),
             updated_at=preferences.updated_at,
         )
 
@@ -138,13 +139,36 @@ class CrmFieldOut(BaseModel):
     custom: bool
     mappable: bool
 
+    @classmethod
+    def of(cls, entry: CrmFieldEntry) -> CrmFieldOut:
+        return cls(
+            module=entry.module,
+            api_name=entry.api_name,
+            label=entry.label,
+            data_type=entry.data_type,
+            custom=entry.custom,
+            mappable=entry.kind is not None,
+        )
+
 
 class InventoryFieldOut(BaseModel):
+    """`name` is what a field map's `inventory` takes."""
+
     name: str
     label: str
     data_type: str
     custom: bool
     mappable: bool
+
+    @classmethod
+    def of(cls, entry: InventoryFieldEntry) -> InventoryFieldOut:
+        return cls(
+            name=entry.name,
+            label=entry.label,
+            data_type=entry.data_type,
+            custom=entry.custom,
+            mappable=entry.kind is not None,
+        )
 
 
 class DefaultPairOut(BaseModel):
@@ -173,3 +197,13 @@ class ModuleFieldsOut(BaseModel):
     crm_fields: list[CrmFieldOut]
     inventory_fields: list[InventoryFieldOut]
     default_map: list[DefaultPairOut]
+
+    @classmethod
+    def of(cls, listing: ModuleFields) -> ModuleFieldsOut:
+        return cls(
+            module=listing.module,
+            crm_source=listing.crm_source,
+            crm_fields=[CrmFieldOut.of(entry) for entry in listing.crm_fields],
+            inventory_fields=[InventoryFieldOut.of(entry) for entry in listing.inventory_fields],
+            default_map=[DefaultPairOut.of(pair) for pair in listing.default_map],
+        )

@@ -15,6 +15,7 @@ from crmsync.api.messages import SyncMessage
 from crmsync.domain import module_rules as rules
 from crmsync.domain.errors import ConflictError, InvalidFieldsError
 from crmsync.domain.field_catalog import (
+    CRM_KINDS,
     INVENTORY_CUSTOM_KINDS,
     INVENTORY_ENTITY,
     INVENTORY_STANDARD_FIELDS,
@@ -167,7 +168,7 @@ def list_fields(clients: VendorClients, module: Module, crm_source: CrmSource | 
             label=f.field_label or f.api_name,
             data_type=f.data_type,
             custom=f.custom_field,
-            kind=rules.crm_field_facts(f.api_name, f.data_type).kind,
+            kind=CRM_KINDS.get(f.data_type),
         )
         for crm_module in crm_modules(module, source)
         for f in clients.crm.list_fields(crm_module)

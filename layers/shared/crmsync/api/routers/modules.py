@@ -8,14 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from crmsync.api.errors import ErrorResponse
-from crmsync.api.module_models import (
-    CrmFieldOut,
-    DefaultPairOut,
-    InventoryFieldOut,
-    ModuleFieldsOut,
-    ModuleOut,
-    PreferencesIn,
-)
+from crmsync.api.module_models import ModuleFieldsOut, ModuleOut, PreferencesIn
 from crmsync.api.tenancy import current_tenant
 from crmsync.domain.models import CrmSource, Integration, Module
 from crmsync.services import modules as service
@@ -97,26 +90,5 @@ def list_module_fields(
     crm_source: Annotated[CrmSource, Query(description="customers only")] = CrmSource.ACCOUNTS,
 ) -> ModuleFieldsOut:
     integration = _integration(integration_id)
-    listing = service.list_fields(router.context["container"].vendor_clients(integration), module, crm_source)
-    return ModuleFieldsOut(
-        module=listing.module,
-        crm_source=listing.crm_source,
-        crm_fields=[
-            CrmFieldOut(
-                module=f.module,
-                api_name=f.api_name,
-                label=f.label,
-                data_type=f.data_type,
-                custom=f.custom,
-                mappable=f.kind is not None,
-            )
-            for f in listing.crm_fields
-        ],
-        inventory_fields=[
-            InventoryFieldOut(
-                name=f.name, label=f.label, data_type=f.data_type, custom=f.custom, mappable=f.kind is not None
-            )
-            for f in listing.inventory_fields
-        ],
-        default_map=[DefaultPairOut.of(pair) for pair in listing.default_map],
-    )
+    clients = router.context["container"].vendor_clients(integration)
+    return ModuleFieldsOut.of(service.list_fields(clients, module, crm_source))
