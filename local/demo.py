@@ -47,6 +47,7 @@ def run(stack: LocalStack) -> None:
     say(f"GET /integrations with no key at all -> {reply.status_code}: {reply.json()['error']['message']}")
 
     integration_id = connect_to_sandboxes(stack, api, good)
+    configure_modules(api, good, integration_id)
     pause_and_resume(api, good, integration_id)
 
     print("\nDone: the stack served the API through the authorizer, refused what it should, and connected "
@@ -93,8 +94,29 @@ def connect_to_sandboxes(stack: LocalStack, api: httpx.Client, key: dict) -> str
     return body["integration_id"]
 
 
+def configure_modules(api: httpx.Client, key: dict, integration_id: str) -> None:
+    step(6, "Choosing what syncs: customers, vendors and items (M1-M9)")
+    path = f"/integrations/{integration_id}/modules"
+    wrong = {"crm_source": "accounts", "include_unassociated_contacts": True, "views": {"vendors": "123"}}
+    reply = api.put(f"{path}/customers", json=wrong, headers=key)
+    problems = "; ".join(f"{f['field']}: {f['problem']}" for f in reply.json()["error"]["details"]["fields"])
+    say(f"A contradictory customers setup is refused at save time -> {reply.status_code}: {problems}")
+    modules = {
+        "customers": {"crm_source": "accounts_and_contacts", "include_unassociated_contacts": True,
+                      "direction": "two_way", "duplicates": "overwrite"},
+        "vendors": {"direction": "two_way", "duplicates": "skip"},
+        "items": {"direction": "two_way", "duplicates": "skip", "product_type_field": "Product_Type__c"},
+    }
+    for module, prefs in modules.items():
+        reply = api.put(f"{path}/{module}", json=prefs, headers=key)
+        reply.raise_for_status()
+        saved = reply.json()
+        say(f"PUT .../modules/{module} -> {reply.status_code}: saved as version {saved['version']} "
+            f"({', '.join(f'{k}={v}' for k, v in prefs.items())}); status {saved['status']}.")
+
+
 def pause_and_resume(api: httpx.Client, key: dict, integration_id: str) -> None:
-    step(6, "Pause and resume (S6)")
+    step(7, "Pause and resume (S6)")
     paused = api.post(f"/integrations/{integration_id}/pause", headers=key).json()
     say(f"POST .../pause -> the integration is {paused['state']}: the schedule skips it.")
     again = api.post(f"/integrations/{integration_id}/pause", headers=key)
