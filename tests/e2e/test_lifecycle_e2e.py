@@ -68,6 +68,15 @@ def test_connect_refuse_callback_disable_and_delete_over_http(stack, api):
     delivered = wait_for(lambda: invocations(stack, "WebhookIntakeFunction")[before:])
     assert delivered[0]["ok"]
 
+    saved = api.put(f"/integrations/{integration_id}/modules/customers", headers=key,
+                    json={"crm_source": "accounts", "duplicates": "overwrite"})
+    assert saved.status_code == 200 and saved.json()["version"] == 1
+    refused = api.put(f"/integrations/{integration_id}/modules/customers", headers=key,
+                      json={"crm_source": "accounts", "include_unassociated_contacts": True})
+    assert refused.status_code == 422
+    assert api.post(f"/integrations/{integration_id}/pause", headers=key).json()["state"] == "paused"
+    assert api.post(f"/integrations/{integration_id}/resume", headers=key).json()["state"] == "active"
+
     assert api.post(f"/integrations/{integration_id}/disable", headers=key).json()["state"] == "disabled"
     accepted = api.delete(f"/integrations/{integration_id}", params={"keep": "all"}, headers=key)
     assert accepted.status_code == 202

@@ -381,3 +381,29 @@ def test_another_tenant_gets_404_on_every_route(env):
         status, reply = env.other(method, route, body, query=query)
         assert (status, reply["error"]["code"]) == (404, "not_found"), (method, route)
     assert env.api("GET", path)[1]["state"] == "active"  # nothing changed
+
+
+def test_no_oauth_secret_reaches_a_log_line_during_connect_and_delete(env, caplog):
+    import io
+    import logging
+
+    from crmsync.runtime.observability import logger
+
+    stream = io.StringIO()
+    capture = logging.StreamHandler(stream)
+    capture.setFormatter(logger.registered_formatter)
+    logger.addHandler(capture)
+    logging.getLogger("crmsync").setLevel(logging.DEBUG)
+    try:
+        integration_id = connected(env)["integration_id"]
+        env.api("POST", f"/integrations/{integration_id}/disable")
+        env.api("DELETE", f"/integrations/{integration_id}", query={"keep": "all"})
+        run_sync_queue(env)
+    finally:
+        logger.removeHandler(capture)
+        logging.getLogger("crmsync").setLevel(logging.INFO)
+    logged = stream.getvalue() + caplog.text
+    assert integration_id in logged
+    for secret in (env.crm_seed["refresh_token"], env.crm_seed["client_secret"],
+                   env.inv_seed["refresh_token"], env.inv_seed["client_secret"]):
+        assert secret not in logged
