@@ -25,12 +25,13 @@ class SecretsManagerCredentialStore:
         self._prefix = prefix
         self._max_age = max_age
         self._client: SecretsManagerClient | None = None
+        self._provider: parameters.SecretsProvider | None = None
         self._changed: set[str] = set()
 
     def get(self, integration_id: str) -> IntegrationCredentials:
         name = self.secret_name(integration_id)
         try:
-            value = parameters.get_secret(
+            value = self._reader().get(
                 name, transform="json", max_age=self._max_age, force_fetch=name in self._changed
             )
         except GetParameterError as exc:
@@ -61,6 +62,12 @@ class SecretsManagerCredentialStore:
 
     def secret_name(self, integration_id: str) -> str:
         return f"{self._prefix}{integration_id}"
+
+    def _reader(self) -> parameters.SecretsProvider:
+        """This store's own cached reader (not Powertools' process-wide one), built on first use."""
+        if self._provider is None:
+            self._provider = parameters.SecretsProvider()
+        return self._provider
 
     def _secrets_manager(self) -> SecretsManagerClient:
         if self._client is None:
