@@ -44,6 +44,9 @@ class SourceRecord(BaseModel):
     modified: datetime | None = None
     values: dict[str, Any]
     parent_id: str | None = None  # CRM: the Account id of a PERSON; inventory: the contact id of a person
+    # A PERSON's parent on the other side (inventory contact id / CRM account id), filled by the
+    # runtime from the parent's mapping; None while the parent is not synced (the planner defers).
+    linked_parent_id: str | None = None
 
 
 class PlanContext(BaseModel):
