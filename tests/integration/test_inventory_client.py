@@ -224,3 +224,13 @@ def test_organization_settings_are_read_when_seeded_with_the_demo(inventory_sand
     assert any(c.is_base_currency and c.currency_code == organization.currency_code for c in currencies)
     assert users and all(u.user_id for u in users)
     assert fields and {f.entity for f in fields} == {"items"}
+
+
+def test_item_status_changes_through_the_active_and_inactive_actions(inventory_sandbox):
+    seed = inventory_sandbox.seed({"generate": {"items": 1}})
+    client = connect(inventory_sandbox, seed)
+    item = client.create_item({"name": "Lamp", "sku": "L-1"})
+    client.set_item_active(item.id, False)
+    assert client.get_item(item.id).values["status"] == "inactive"
+    client.set_item_active(item.id, True)
+    assert client.get_item(item.id).values["status"] == "active"

@@ -167,6 +167,10 @@ class InventoryPort(Protocol):
 
     def delete_item(self, item_id: str) -> None: ...
 
+    def set_item_active(self, item_id: str, active: bool) -> None:
+        """Status changes only through the active/inactive actions, never through an update."""
+        ...
+
     # estimates, sales orders, invoices, purchase orders, expenses
 
     def create_transaction(

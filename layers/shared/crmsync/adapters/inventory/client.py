@@ -137,6 +137,9 @@ class ZohoInventoryClient:
     def delete_item(self, item_id: str) -> None:
         self._call("DELETE", f"/items/{item_id}")
 
+    def set_item_active(self, item_id: str, active: bool) -> None:
+        self._call("POST", f"/items/{item_id}/{'active' if active else 'inactive'}", idempotent=True)
+
     # transactions
 
     def create_transaction(
