@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import time
 import warnings
 
 import httpx
@@ -46,9 +47,10 @@ def run(stack: LocalStack) -> None:
     reply = api.get("/integrations")
     say(f"GET /integrations with no key at all -> {reply.status_code}: {reply.json()['error']['message']}")
 
-    integration_id = connect_to_sandboxes(stack, api, good)
+    integration_id, crm = connect_to_sandboxes(stack, api, good)
     configure_modules(api, good, integration_id)
     pause_and_resume(api, good, integration_id)
+    deal_automation(stack, api, good, integration_id, crm)
 
     print("\nDone: the stack served the API through the authorizer, refused what it should, and connected "
           "an inventory organization to a CRM organization.")
@@ -71,7 +73,7 @@ def connect_body(stack: LocalStack, crm: dict, inventory: dict) -> dict:
     }
 
 
-def connect_to_sandboxes(stack: LocalStack, api: httpx.Client, key: dict) -> str:
+def connect_to_sandboxes(stack: LocalStack, api: httpx.Client, key: dict) -> tuple[str, dict]:
     step(4, "Connecting to a CRM on the Standard edition is refused (L1)")
     inventory = seed(stack.endpoints["inventory"], {"preset": "demo"})
     crm = seed(stack.endpoints["crm"], {"preset": "demo", "org": {"edition": "standard"}})
@@ -91,7 +93,7 @@ def connect_to_sandboxes(stack: LocalStack, api: httpx.Client, key: dict) -> str
         f"'{shared['name']}' shared its name, e-mail, country and {len(shared['users'])} user(s) with the CRM side. "
         "The OAuth credentials went to Secrets Manager, and a CRM notification channel now points at "
         "this API's webhook route.")
-    return body["integration_id"]
+    return body["integration_id"], crm
 
 
 def configure_modules(api: httpx.Client, key: dict, integration_id: str) -> None:
@@ -132,6 +134,71 @@ def main() -> int:
     with LocalStack(free_ports=True, in_memory=True, parameter_overrides={"LogLevel": "WARNING"}) as stack:
         run(stack)
     return 0
+
+
+
+class Crm:
+    """The CRM sandbox as a user edits it; every write sends a real notification to our webhook."""
+
+    def __init__(self, url: str, seeded: dict):
+        self.url = url
+        token = httpx.post(f"{url}/oauth/v2/token", data={
+            "grant_type": "refresh_token", **{k: seeded[k] for k in ("client_id", "client_secret", "refresh_token")}
+        }).json()["access_token"]
+        self.headers = {"Authorization": f"Zoho-oauthtoken {token}"}
+
+    def write(self, method: str, path: str, body: dict) -> dict:
+        reply = httpx.request(method, f"{self.url}/crm/v8{path}", json=body, headers=self.headers)
+        reply.raise_for_status()
+        return reply.json()
+
+
+def wait_for(condition, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.3)
+    raise SystemExit("the local stack did not finish the step in time")
+
+
+def deal_automation(stack: LocalStack, api: httpx.Client, key: dict, integration_id: str, seeded: dict) -> None:
+    step(8, "Deal-stage automation (A1-A5): created gives a quote, won an invoice, lost voids it")
+    path = f"/integrations/{integration_id}"
+    triggers = {"on_deal_created": "create_quote", "on_deal_won": "create_invoice", "on_deal_lost": "void_invoice"}
+    api.put(f"{path}/automation", json=triggers, headers=key).raise_for_status()
+    api.post(f"{path}/transactions/enable", headers=key).raise_for_status()
+    say("Turned on transaction sync and the three triggers.")
+    crm = Crm(stack.endpoints["crm"], seeded)
+    account_id = seeded["ids"]["Accounts"][0]
+    created = crm.write("POST", "/Deals", {"data": [{
+        "Deal_Name": "Espresso machines for the Berlin office", "Stage": "Qualification", "Amount": 4200.0,
+        "Closing_Date": "2026-12-31", "Description": "Two machines, installation included",
+        "Account_Name": {"id": account_id}}]})
+    deal_id = created["data"][0]["details"]["id"]
+    say(f"In the CRM, a user created deal {deal_id} (Qualification, 4,200.00) on an account that is not "
+        "synced yet; the CRM notified our webhook.")
+
+    def entries():
+        reply = api.get(f"{path}/activity", params={"limit": 50}, headers=key).json()["entries"]
+        return [e for e in reply if e["kind"] == "deal_trigger" and e["details"].get("deal_id") == deal_id]
+
+    def has(action, result="created"):
+        return lambda: [e for e in entries() if e["details"]["action"] == action and e["result"] == result]
+
+    wait_for(has("create_quote"))
+    say("-> a quote exists in inventory for it (the account was imported as a customer first).")
+    crm.write("PUT", f"/Deals/{deal_id}", {"data": [{"Stage": "Closed Won"}]})
+    wait_for(has("create_invoice"))
+    say("The user marked the deal Closed Won -> exactly one invoice (item: the deal name, rate: the amount).")
+    crm.write("PUT", f"/Deals/{deal_id}", {"data": [{"Stage": "Closed Lost"}]})
+    wait_for(has("void_invoice", "voided"))
+    say("Then Closed Lost -> the invoice the trigger made is void (a sent or paid one would be left alone).")
+    print("\n   Activity log (A4), oldest first:")
+    for entry in reversed(entries()):
+        details = entry["details"]
+        print(f"   {entry['at']}  deal {details['deal_id']}  stage {details.get('stage')!s:<12} "
+              f"{details['action']:<15} {entry['result']:<8} {entry.get('reason') or ''}")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
-"""EventBridge Scheduler target: queue one sync message per due integration and module (S1)."""
+"""EventBridge Scheduler target: queue one sync message per due integration and module (S1), renew the CRM
+notification channels that expire soon (S2), and re-queue deals changed since the last check (A1)."""
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crmsync.runtime.container import get_container
 from crmsync.runtime.observability import logger, metrics, tracer
+from crmsync.services import automation, channels
 from crmsync.services.scheduling import queue_due_syncs
 
 
@@ -13,4 +15,6 @@ from crmsync.services.scheduling import queue_due_syncs
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     container = get_container()
     queued = queue_due_syncs(container.store, container.sync_queue)
+    channels.renew_due_channels(container)
+    automation.catch_up(container)
     return {"queued": queued}

@@ -255,6 +255,7 @@ def test_sync_now_queues_exactly_one_manual_sync_and_marks_the_module_queued(aws
             "module": "items",
             "trigger": "manual",
             "run_id": None,
+            "step": 0,
         }
     ]
     assert call(handler, event(tenant, "GET", "items"))[1]["status"] == "queued"

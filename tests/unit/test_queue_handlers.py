@@ -47,6 +47,9 @@ def test_schedule_queues_one_message_per_due_module_only(aws):
     assert reply == {"queued": 1}
     sqs = boto3.client("sqs")
     messages = sqs.receive_message(QueueUrl=aws.settings.sync_queue_url, MaxNumberOfMessages=10)["Messages"]
-    assert [json.loads(m["Body"]) for m in messages] == [
-        {"kind": "sync", "integration_id": "int-1", "module": "customers", "trigger": "schedule", "run_id": None}
-    ]
+    [body] = [json.loads(m["Body"]) for m in messages]
+    assert {k: v for k, v in body.items() if k != "run_id"} == {
+        "kind": "sync", "integration_id": "int-1", "module": "customers", "trigger": "schedule", "step": 0
+    }
+    run = store.get_run("int-1", body["run_id"])
+    assert (run.module, run.trigger, run.status) == ("customers", "schedule", "queued")

@@ -56,7 +56,7 @@ def test_deal_notification_is_queued_once_for_automation_when_delivered_twice(aw
 def test_account_notification_queues_a_webhook_customer_sync(aws, handler):
     assert post(handler, module="Accounts", ids=[5725767000003000011], server_time=2)[0] == 200
     assert queued(aws.settings.sync_queue_url) == [
-        {"kind": "sync", "integration_id": "int-1", "module": "customers", "trigger": "webhook", "run_id": None}
+        {"kind": "sync", "integration_id": "int-1", "module": "customers", "trigger": "webhook", "run_id": None, "step": 0}
     ]
 
 

@@ -5,9 +5,26 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from crmsync.api import errors
-from crmsync.api.routers import integration_settings, integrations, modules, webhooks
+from crmsync.api.routers import (
+    activity,
+    crm_side,
+    deals,
+    integration_settings,
+    integrations,
+    modules,
+    sync,
+    webhooks,
+)
 
-LIFECYCLE_ROUTERS = (integrations.router, integration_settings.router, modules.router)
+LIFECYCLE_ROUTERS = (
+    integrations.router,
+    integration_settings.router,
+    modules.router,
+    activity.router,
+    deals.router,
+    crm_side.router,
+    sync.router,
+)
 WEBHOOK_ROUTERS = (webhooks.router,)
 
 

@@ -19,7 +19,8 @@ class SyncMessage(BaseModel):
     integration_id: str
     module: Module
     trigger: Trigger
-    run_id: str | None = None
+    run_id: str | None = None  # None: start a run of the module unless one is going
+    step: int = Field(default=0, ge=0)  # the run's step this message is for; another is stale
 
 
 class DeleteIntegrationMessage(BaseModel):

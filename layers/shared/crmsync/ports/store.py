@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
+from crmsync.domain.automation import DealLink, DealWatermark, TriggerClaim
 from crmsync.domain.models import (
     ActivityEntry,
     ApiKeyRecord,
@@ -35,6 +37,7 @@ from crmsync.domain.models import (
     Tenant,
     WebhookDelivery,
 )
+from crmsync.domain.sync.model import SourceRecord
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ class IntegrationStore(Protocol):
         ...
 
     def purge_integration(self, integration_id: str, *, max_items: int | None = None) -> PurgeProgress:
-        """Deletes the integration's mappings, modules, cursors, runs, failures and activity.
+        """Deletes the integration's mappings, modules, cursors, runs, failures and activity,
+        and its deal links, trigger claims and deal watermark.
 
         Keeps the integration record and its notifications. Idempotent; call again
         while `done` is False (a call stops at the first 25-item batch boundary at
@@ -235,6 +239,106 @@ class DeliveryStore(Protocol):
         ...
 
 
+class AutomationStore(Protocol):
+    """Deal links (W3, A5), trigger claims (A1-A5 exactly once) and the deal catch-up watermark."""
+
+    def save_deal_link(self, link: DealLink) -> DealLink:
+        """Associates the transaction with `link.deal_id` (replacing a hand-made link);
+        ConflictError(current=stored link) when the stored link is trigger-made."""
+        ...
+
+    def get_deal_link(
+        self, integration_id: str, transaction_kind: str, transaction_id: str
+    ) -> DealLink | None: ...
+    def list_deal_links(self, integration_id: str, deal_id: str) -> list[DealLink]:
+        """The deal's links (eventually consistent: read from an index)."""
+        ...
+
+    def delete_deal_link(self, integration_id: str, transaction_kind: str, transaction_id: str) -> None:
+        """NotFoundError when there is no link; ConflictError(current=link) when it is trigger-made."""
+        ...
+
+    def remove_deal_links(self, integration_id: str) -> int:
+        """Deletes every deal link of the integration, trigger-made ones too (L2); returns the count."""
+        ...
+
+    def claim_trigger(self, claim: TriggerClaim) -> TriggerClaim:
+        """Writes the claim at version 1 unless its key is taken: AlreadyExistsError(current=stored claim)."""
+        ...
+
+    def save_trigger_claim(self, claim: TriggerClaim) -> TriggerClaim:
+        """Stores the claim from the version it was read at; ConflictError(current=stored claim) otherwise."""
+        ...
+
+    def list_trigger_claims(self, integration_id: str, source_id: str) -> list[TriggerClaim]:
+        """Every claim of one source record, by action then generation (strongly consistent)."""
+        ...
+
+    def get_deal_watermark(self, integration_id: str) -> DealWatermark | None: ...
+    def save_deal_watermark(self, watermark: DealWatermark) -> bool:
+        """False (and nothing written) when the stored position is later."""
+        ...
+
+
+class SyncStateStore(Protocol):
+    """What the sync runtime keeps besides mappings, runs and module status."""
+
+    def put_match_entries(
+        self, integration_id: str, module: Module, side: Side, entries: Sequence[tuple[str, SourceRecord]]
+    ) -> None:
+        """Adds or refreshes (match key, record) pairs of one side in the match index (M4)."""
+        ...
+
+    def get_match_entries(
+        self, integration_id: str, module: Module, side: Side, keys: Collection[str]
+    ) -> dict[str, list[SourceRecord]]:
+        """Match key -> the indexed records of `side` with that key (keys without any are left out)."""
+        ...
+
+    def drop_match_entries(
+        self, integration_id: str, module: Module, side: Side, entries: Sequence[tuple[str, str]]
+    ) -> None:
+        """Removes (match key, record id) pairs from the index; absent ones are ignored."""
+        ...
+
+    def stage_records(self, run_id: str, records: Sequence[SourceRecord]) -> None:
+        """Keeps records without a mapping for the run's match phase (idempotent per side and id)."""
+        ...
+
+    def list_staged(
+        self, run_id: str, side: Side, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[SourceRecord]:
+        """The run's staged records of `side`: accounts, vendors and products before contact persons."""
+        ...
+
+    def save_run_step(self, run: SyncRun, *, expected_step: int) -> None:
+        """Stores the run (next step, phase, position, counts) only if the stored run is still at
+        `expected_step` and not finished: ConflictError(current=stored step) otherwise."""
+        ...
+
+    def claim_module_run(
+        self,
+        integration_id: str,
+        module: Module,
+        run_id: str,
+        *,
+        previous_run_id: str | None,
+        status: ModuleStatus,
+    ) -> bool:
+        """Makes `run_id` the module's current run with `status`, only if the module's last run is
+        still `previous_run_id` (None: it has none). False when another run got there first or the
+        module was never saved."""
+        ...
+
+    def get_watermark(self, integration_id: str, module: Module, stream: str) -> datetime | None:
+        """How far change detection has read one stream (e.g. "crm:Accounts", "inventory")."""
+        ...
+
+    def advance_watermark(self, integration_id: str, module: Module, stream: str, position: datetime) -> bool:
+        """False (and nothing written) when the stored position is later."""
+        ...
+
+
 class Store(
     TenantStore,
     ApiKeyStore,
@@ -245,6 +349,8 @@ class Store(
     RunStore,
     JournalStore,
     DeliveryStore,
+    AutomationStore,
+    SyncStateStore,
     Protocol,
 ):
     """Everything the product persists."""

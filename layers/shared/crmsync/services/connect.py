@@ -35,7 +35,7 @@ EDITION_RANK = {"free": 0, "standard": 1, "starter": 1, "professional": 2, "ente
                 "ultimate": 4, "crmplus": 4}
 MINIMUM_EDITION = "professional"
 RECORD_EVENTS = ["Accounts.all", "Contacts.all", "Vendors.all", "Products.all"]
-PRIMARY_EVENTS = [*RECORD_EVENTS, "Deals.all"]
+PRIMARY_EVENTS = [*RECORD_EVENTS, "Deals.all", "Quotes.create", "Sales_Orders.create", "Purchase_Orders.create"]
 CHANNEL_LIFETIME = timedelta(days=7) - timedelta(minutes=5)  # the CRM allows at most one week
 
 

@@ -5,8 +5,9 @@
 - A disabled integration's notification is accepted (so the CRM keeps the channel) but
   dropped, with an activity entry saying so.
 - The same delivery (channel, ids, operation, server time) is queued once.
-- Deals go to the automation queue, one message per deal; the synced modules go to the
-  sync queue as a webhook-triggered run of the module.
+- Deals go to the automation queue, one message per deal; quotes, sales orders and purchase
+  orders created in the CRM go there too, one message per record (T1: created in inventory at
+  once); the synced modules go to the sync queue as a webhook-triggered run of the module.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
+from crmsync.api.automation_models import CrmTransactionEventMessage
 from crmsync.api.messages import DealEventMessage, SyncMessage
 from crmsync.api.models import CrmNotification, NotificationAccepted
 from crmsync.domain.errors import CrmsyncError
@@ -22,6 +24,7 @@ from crmsync.domain.models import ActivityEntry, IntegrationState, WebhookDelive
 from crmsync.runtime.observability import bind, logger, metrics
 
 SYNC_MODULES = {"Accounts": "customers", "Contacts": "customers", "Vendors": "vendors", "Products": "items"}
+TRANSACTION_MODULES = {"Quotes", "Sales_Orders", "Purchase_Orders"}
 STOPPED = {IntegrationState.DISABLED, IntegrationState.DELETING, IntegrationState.DELETED}
 
 
@@ -75,6 +78,17 @@ def _queue(container, integration_id: str, note: CrmNotification) -> int:
             container.automation_queue.send(
                 DealEventMessage(
                     integration_id=integration_id, deal_id=deal_id, operation=note.operation, server_time=note.server_time
+                )
+            )
+        return len(note.ids)
+    if note.module in TRANSACTION_MODULES:
+        if note.operation != "insert":
+            return 0
+        for record_id in note.ids:
+            container.automation_queue.send(
+                CrmTransactionEventMessage(
+                    integration_id=integration_id, crm_module=note.module, record_id=record_id,
+                    server_time=note.server_time,
                 )
             )
         return len(note.ids)

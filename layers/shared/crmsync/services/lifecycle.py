@@ -25,6 +25,7 @@ from crmsync.domain.models import (
     time_sortable_id,
 )
 from crmsync.runtime.observability import logger
+from crmsync.services.deals import remove_deal_links
 from crmsync.services.integrations import get_integration
 
 State = IntegrationState
@@ -49,8 +50,8 @@ def disable(container, tenant_id: str, integration_id: str, *, confirm: bool) ->
 
 
 def remove_finance_data(container, integration: Integration) -> int:
-    """Remove the CRM-side finance data this service keeps (deal links; they arrive with W3). Returns a count."""
-    return 0
+    """Remove the CRM-side finance data this service keeps (its deal links, W3 and A5). Returns a count."""
+    return remove_deal_links(container, integration)
 
 
 def enable(container, tenant_id: str, integration_id: str) -> Integration:

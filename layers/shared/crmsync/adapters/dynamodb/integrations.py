@@ -15,7 +15,15 @@ from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundErr
 from crmsync.domain.models import Integration, IntegrationState, Module, Role, format_timestamp
 from crmsync.ports.store import Page, PurgeProgress
 
-PURGED_PREFIXES = (keys.MODULE_PREFIX, keys.CURSOR_PREFIX, keys.OPENFAIL_PREFIX, keys.ACTIVITY_PREFIX)
+PURGED_PREFIXES = (
+    keys.MODULE_PREFIX,
+    keys.CURSOR_PREFIX,
+    keys.OPENFAIL_PREFIX,
+    keys.ACTIVITY_PREFIX,
+    keys.DEAL_LINK_PREFIX,
+    keys.TRIGGER_PREFIX,
+    keys.DEAL_WATERMARK,
+)
 
 
 def integration_item(integration: Integration) -> Item:

@@ -20,6 +20,9 @@ OPENFAIL_PREFIX = "OPENFAIL#"
 ACTIVITY_PREFIX = "ACTIVITY#"
 NOTIFICATION_PREFIX = "NOTIFICATION#"
 TENANTS_GSI1PK = "TENANTS"
+DEAL_LINK_PREFIX = "DEALLINK#"
+TRIGGER_PREFIX = "TRIGGER#"
+DEAL_WATERMARK = "DEALWATERMARK"
 
 
 def tenant(tenant_id: str) -> Key:
@@ -123,3 +126,37 @@ def notification(integration_id: str, at: str, notification_id: str) -> Key:
 
 def delivery(dedupe_key: str) -> Key:
     return {"pk": f"DELIVERY#{dedupe_key}", "sk": DELIVERY}
+
+
+def deal_link(integration_id: str, transaction_kind: str, transaction_id: str) -> Key:
+    return {
+        "pk": integration_partition(integration_id),
+        "sk": f"{DEAL_LINK_PREFIX}{transaction_kind}#{transaction_id}",
+    }
+
+
+def deal_links_partition(integration_id: str, deal_id: str) -> str:
+    return f"DEAL#{integration_id}#{deal_id}"
+
+
+def deal_link_gsi1(integration_id: str, deal_id: str, transaction_kind: str, transaction_id: str) -> Key:
+    return {
+        "gsi1pk": deal_links_partition(integration_id, deal_id),
+        "gsi1sk": f"{transaction_kind}#{transaction_id}",
+    }
+
+
+def trigger_prefix(source_id: str) -> str:
+    return f"{TRIGGER_PREFIX}{source_id}#"
+
+
+def trigger_claim(integration_id: str, source_id: str, action: str, generation: int) -> Key:
+    """Generations are zero-padded so that a source's claims list in generation order."""
+    return {
+        "pk": integration_partition(integration_id),
+        "sk": f"{trigger_prefix(source_id)}{action}#{generation:06d}",
+    }
+
+
+def deal_watermark(integration_id: str) -> Key:
+    return {"pk": integration_partition(integration_id), "sk": DEAL_WATERMARK}

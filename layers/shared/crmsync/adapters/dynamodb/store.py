@@ -22,12 +22,18 @@ Access pattern -> key (reads are GetItem, Query or BatchGetItem only; never Scan
 | open failures by record                        | pk=INTEGRATION#{id}, sk=OPENFAIL#{module}#{side}#{record_id}        |
 | activity log, newest first                     | pk=INTEGRATION#{id}, sk=ACTIVITY#{timestamp}#{entry_id}             |
 | notifications, newest first                    | pk=INTEGRATION#{id}, sk=NOTIFICATION#{timestamp}#{notification_id}  |
+| match index, last full reads (sync runtime) | see sync_state.py                                                 |
 | webhook delivery dedupe (TTL expires_at)       | pk=DELIVERY#{sha256 of channel, sorted ids, operation, time}, sk=DELIVERY |
+| deal link by transaction                       | pk=INTEGRATION#{id}, sk=DEALLINK#{kind}#{transaction_id}            |
+| deal links of a deal                           | gsi1pk=DEAL#{integration_id}#{deal_id}, gsi1sk={kind}#{transaction_id} |
+| trigger claims of a deal or CRM record         | pk=INTEGRATION#{id}, sk=TRIGGER#{source_id}#{action}#{generation:06d} |
+| deal catch-up watermark                        | pk=INTEGRATION#{id}, sk=DEALWATERMARK                               |
 
 Writes that decide a race are conditional: creates and claims (attribute_not_exists),
 integration state transitions (state IN allowed, gsi2pk moved in the same update),
 versioned saves (integration, module settings, mapping), run status changes,
-cursor advances (never backwards), delivery dedupe. A mapping pair and an
+cursor advances (never backwards), delivery dedupe, trigger claims (attribute_not_exists, then
+version), deal links (never over a trigger-made one), the deal watermark (never backwards). A mapping pair and an
 integration with its organization claims are written in one transaction.
 Timestamps in keys are fixed-width UTC ISO 8601, so text order is time order.
 """
@@ -40,6 +46,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from crmsync.adapters.dynamodb.automation import AutomationArea
 from crmsync.adapters.dynamodb.base import Clock, StoreBase
 from crmsync.adapters.dynamodb.deliveries import DeliveryArea
 from crmsync.adapters.dynamodb.integrations import IntegrationArea
@@ -47,6 +54,7 @@ from crmsync.adapters.dynamodb.journal import JournalArea
 from crmsync.adapters.dynamodb.mappings import MappingArea
 from crmsync.adapters.dynamodb.modules import ModuleArea
 from crmsync.adapters.dynamodb.runs import RunArea
+from crmsync.adapters.dynamodb.sync_state import SyncStateArea
 from crmsync.adapters.dynamodb.table import Table
 from crmsync.adapters.dynamodb.tenants import TenantArea
 
@@ -56,7 +64,16 @@ def utc_now() -> datetime:
 
 
 class DynamoStore(
-    TenantArea, IntegrationArea, ModuleArea, MappingArea, RunArea, JournalArea, DeliveryArea, StoreBase
+    TenantArea,
+    IntegrationArea,
+    ModuleArea,
+    MappingArea,
+    RunArea,
+    JournalArea,
+    DeliveryArea,
+    AutomationArea,
+    SyncStateArea,
+    StoreBase,
 ):
     """The `Store` port on DynamoDB.
 

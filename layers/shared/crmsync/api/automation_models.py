@@ -1,0 +1,206 @@
+"""Bodies of the automation, activity, deal (W3) and CRM-side (T1, T2) routes, and the automation
+queue's message for CRM-native transactions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from crmsync.api.messages import DealEventMessage
+from crmsync.domain.automation import NUMBER_KEYS, TYPE_OF_KIND, DealLink
+from crmsync.domain.models import ActivityEntry, SharedOrgInfo
+from crmsync.ports.inventory import InventoryRecord
+
+CrmId = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ------------------------------------------------------------------ queue
+class CrmTransactionEventMessage(_Strict):
+    """A quote, sales order or purchase order created in the CRM, to create in inventory (automation queue)."""
+
+    kind: Literal["crm_transaction"] = "crm_transaction"
+    integration_id: str
+    crm_module: Literal["Quotes", "Sales_Orders", "Purchase_Orders"]
+    record_id: str
+    server_time: int
+
+
+AutomationQueueMessage = TypeAdapter(DealEventMessage | CrmTransactionEventMessage)
+
+
+# ------------------------------------------------------------------ activity (A4)
+class ActivityOut(BaseModel):
+    entry_id: str
+    at: datetime
+    kind: str
+    result: str
+    reason: str | None = None
+    details: dict[str, Any] = {}
+
+    @classmethod
+    def of(cls, entry: ActivityEntry) -> ActivityOut:
+        return cls(
+            entry_id=entry.entry_id,
+            at=entry.at,
+            kind=entry.kind,
+            result=entry.result,
+            reason=entry.reason,
+            details=entry.details,
+        )
+
+
+class ActivityList(BaseModel):
+    entries: list[ActivityOut]
+    next_cursor: str | None = None
+
+
+# ------------------------------------------------------------------ deals (W3)
+class DealOut(BaseModel):
+    deal_id: str
+    deal_name: str | None = None
+    stage: str | None = None
+    amount: float | None = None
+    closing_date: str | None = None
+    account_id: str | None = None
+    account_name: str | None = None
+    contact_id: str | None = None
+    contact_name: str | None = None
+    owner: str | None = None
+
+
+class DealList(BaseModel):
+    deals: list[DealOut]
+
+
+class DealLinkIn(_Strict):
+    deal_id: CrmId
+
+
+class DealLinkOut(BaseModel):
+    type: str
+    transaction_id: str
+    deal_id: str
+    deal_name: str | None = None
+    trigger_made: bool
+    linked_at: datetime
+
+    @classmethod
+    def of(cls, link: DealLink) -> DealLinkOut:
+        return cls(
+            type=TYPE_OF_KIND[link.transaction_kind],
+            transaction_id=link.transaction_id,
+            deal_id=link.deal_id,
+            deal_name=link.deal_name,
+            trigger_made=link.trigger_made,
+            linked_at=link.linked_at,
+        )
+
+
+# ------------------------------------------------------------------ CRM side (T1, T2)
+class CustomFieldIn(_Strict):
+    """An inventory custom field of the transaction, named by api_name (`cf_sales_channel`), label or id."""
+
+    api_name: str | None = Field(default=None, max_length=100)
+    label: str | None = Field(default=None, max_length=100)
+    customfield_id: str | None = Field(default=None, max_length=40)
+    value: str | float | bool | None
+
+    @model_validator(mode="after")
+    def _named(self) -> CustomFieldIn:
+        if not (self.api_name or self.label or self.customfield_id):
+            raise ValueError("name the custom field by api_name, label or customfield_id")
+        return self
+
+
+class LineItemIn(_Strict):
+    """A line by CRM product id; rate defaults to the item's rate in inventory."""
+
+    product_id: CrmId
+    quantity: float = Field(default=1, gt=0, le=1_000_000)
+    rate: float | None = Field(default=None, ge=0)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class CrmSideTransactionIn(_Strict):
+    """Body of `POST .../crm-side/quotes` and `.../crm-side/sales-orders`: exactly one of the CRM
+    account or contact the document is for; lines by CRM product id."""
+
+    account_id: CrmId | None = None
+    contact_id: CrmId | None = None
+    deal_id: CrmId | None = None
+    line_items: list[LineItemIn] = Field(min_length=1, max_length=200)
+    custom_fields: list[CustomFieldIn] = Field(default_factory=list, max_length=50)
+    reference_number: str | None = Field(default=None, max_length=100)
+    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_customer(self) -> CrmSideTransactionIn:
+        if (self.account_id is None) == (self.contact_id is None):
+            raise ValueError("give exactly one of account_id or contact_id")
+        return self
+
+
+class TransactionOut(BaseModel):
+    """An inventory transaction as a CRM user sees it in the finance section."""
+
+    type: str
+    transaction_id: str
+    number: str | None = None
+    status: str | None = None
+    date: str | None = None
+    customer_name: str | None = None
+    vendor_name: str | None = None
+    reference_number: str | None = None
+    total: float | None = None
+    balance: float | None = None
+    currency_code: str | None = None
+    custom_fields: list[dict[str, Any]] = []
+
+    @classmethod
+    def of(cls, kind: str, record: InventoryRecord) -> TransactionOut:
+        values = record.values
+        number = values.get(NUMBER_KEYS.get(kind, ""))
+        return cls(
+            type=TYPE_OF_KIND[kind],
+            transaction_id=record.id,
+            number=number,
+            status=values.get("status"),
+            date=values.get("date"),
+            customer_name=values.get("customer_name"),
+            vendor_name=values.get("vendor_name"),
+            reference_number=values.get("reference_number") or None,
+            total=values.get("total"),
+            balance=values.get("balance"),
+            currency_code=values.get("currency_code"),
+            custom_fields=[
+                {"api_name": f.get("api_name"), "label": f.get("label"), "value": f.get("value")}
+                for f in values.get("custom_fields") or []
+                if isinstance(f, dict)
+            ],
+        )
+
+
+class TransactionList(BaseModel):
+    transactions: list[TransactionOut]
+
+
+class OrganizationOut(BaseModel):
+    """The inventory organization's shared information (L1), as the CRM side sees it."""
+
+    name: str
+    email: str | None = None
+    country: str | None = None
+    users: list[dict[str, str | None]] = []
+
+    @classmethod
+    def of(cls, info: SharedOrgInfo) -> OrganizationOut:
+        return cls(
+            name=info.name, email=info.email, country=info.country, users=[u.model_dump() for u in info.users]
+        )

@@ -1,0 +1,39 @@
+"""The activity log and audit trail of an integration (A4), newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from crmsync.api.automation_models import ActivityList, ActivityOut
+from crmsync.api.errors import ErrorResponse
+from crmsync.api.tenancy import current_tenant
+from crmsync.services.integrations import get_integration
+
+router = Router()
+ERRORS = {
+    code: {"description": text, "content": {"application/json": {"model": ErrorResponse}}}
+    for code, text in {
+        400: "A cursor this listing did not issue",
+        401: "Missing or bad API key",
+        404: "No such integration for this tenant",
+    }.items()
+}
+
+
+@router.get(
+    "/integrations/<integration_id>/activity",
+    summary="Activity log and audit trail, newest first (A4)",
+    responses=ERRORS,
+)
+def list_activity(
+    integration_id: Annotated[str, Path(max_length=64)],
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> ActivityList:
+    store = router.context["container"].store
+    get_integration(store, current_tenant(router), integration_id)
+    page = store.list_activity(integration_id, limit=limit, cursor=cursor)
+    return ActivityList(entries=[ActivityOut.of(e) for e in page.items], next_cursor=page.next_cursor)

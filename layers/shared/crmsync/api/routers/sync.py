@@ -1,0 +1,166 @@
+"""Sync routes: instant sync (S3), run history (S5), re-sync one contact (S4), the customers and
+vendors that came from the CRM (W1), CRM search and import (W2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from crmsync.api.errors import ErrorResponse
+from crmsync.api.sync_models import (
+    ContactOut,
+    CrmContactList,
+    CrmContactOut,
+    CrmRecordOut,
+    CrmSearchOut,
+    ImportedOut,
+    ImportIn,
+    RunList,
+    RunOut,
+    StartedRunOut,
+    SyncAccepted,
+    SyncIn,
+)
+from crmsync.api.tenancy import current_tenant
+from crmsync.domain.errors import ConflictError, NotFoundError
+from crmsync.domain.models import IntegrationState
+from crmsync.services.integrations import get_integration
+from crmsync.services.sync import manual, queries, resync
+from crmsync.services.sync.imports import import_crm_record
+
+router = Router()
+IntegrationId = Annotated[str, Path(max_length=64)]
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+
+
+COMMON = {401: _error("Missing or bad API key"), 404: _error("No such integration (or record) for this tenant")}
+VENDOR = {502: _error("The CRM or inventory API refused the call"), 503: _error("The CRM or inventory API is failing")}
+STATE = {**COMMON, 409: _error("The integration or module is paused, disabled or not configured")}
+
+
+def _container():
+    return router.context["container"]
+
+
+def _integration(integration_id: str):
+    return get_integration(_container().store, current_tenant(router), integration_id)
+
+
+@router.post(
+    "/integrations/<integration_id>/sync",
+    summary="Sync now (S3): one run per module, default every configured module",
+    responses={**STATE, 202: {"description": "Runs queued (or already going)"}},
+)
+def sync_now(integration_id: IntegrationId, body: Annotated[SyncIn | None, Body()] = None) -> Response[SyncAccepted]:
+    started = manual.sync_now(_container(), current_tenant(router), integration_id, body.modules if body else None)
+    runs = [StartedRunOut(run_id=r.run_id, module=r.module, status=r.status) for r in started]
+    return Response(202, content_types.APPLICATION_JSON, SyncAccepted(runs=runs))
+
+
+@router.get("/integrations/<integration_id>/runs", summary="Run history, newest first (S5)", responses=COMMON)
+def list_runs(
+    integration_id: IntegrationId,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> RunList:
+    _integration(integration_id)
+    store = _container().store
+    page = store.list_runs(integration_id, limit=limit, cursor=cursor)
+    runs = [RunOut.of(run, store.list_run_failures(run.run_id)) for run in page.items]
+    return RunList(runs=runs, next_cursor=page.next_cursor)
+
+
+@router.get("/integrations/<integration_id>/runs/<run_id>", summary="One run with its failures (S5)", responses=COMMON)
+def get_run(integration_id: IntegrationId, run_id: Annotated[str, Path(max_length=64)]) -> RunOut:
+    _integration(integration_id)
+    store = _container().store
+    run = store.get_run(integration_id, run_id)
+    if run is None:
+        raise NotFoundError(f"No run {run_id}.")
+    return RunOut.of(run, store.list_run_failures(run_id))
+
+
+@router.post(
+    "/integrations/<integration_id>/contacts/<inventory_contact_id>/resync",
+    summary="Re-sync one customer or vendor from the CRM now (S4)",
+    responses={**STATE, **VENDOR, 422: _error("Inventory refused the CRM's values; the message says why")},
+)
+def resync_contact(
+    integration_id: IntegrationId, inventory_contact_id: Annotated[str, Path(max_length=64)]
+) -> ContactOut:
+    record = resync.resync_contact(_container(), current_tenant(router), integration_id, inventory_contact_id)
+    return ContactOut.of(record)
+
+
+@router.get(
+    "/integrations/<integration_id>/contacts",
+    summary="Customers or vendors that came from the CRM (W1)",
+    responses={**COMMON, 422: _error("Invalid query")},
+)
+def list_crm_contacts(
+    integration_id: IntegrationId,
+    source: Annotated[Literal["crm"], Query()],
+    type: Annotated[Literal["customer", "vendor"], Query()] = "customer",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> CrmContactList:
+    integration = _integration(integration_id)
+    page = queries.list_crm_contacts(_container().store, integration, type, limit=limit, cursor=cursor)
+    contacts = [
+        CrmContactOut(
+            inventory_contact_id=c.inventory_contact_id,
+            name=c.name,
+            crm_id=c.crm_id,
+            crm_module=c.crm_module,
+            origin=c.origin.value if c.origin else None,
+        )
+        for c in page.items
+    ]
+    return CrmContactList(contacts=contacts, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/integrations/<integration_id>/crm/search",
+    summary="Search the CRM: accounts by name, contacts by first and last name, vendors by name (W2)",
+    responses={**COMMON, **VENDOR, 422: _error("Invalid query; details.fields names each field and why")},
+)
+def search_crm(
+    integration_id: IntegrationId,
+    module: Annotated[Literal["accounts", "contacts", "vendors"], Query()],
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    first_name: Annotated[str | None, Query(max_length=100)] = None,
+    last_name: Annotated[str | None, Query(max_length=100)] = None,
+) -> CrmSearchOut:
+    integration = _integration(integration_id)
+    found = queries.search_crm(
+        _container(), integration, module, name=name, first_name=first_name, last_name=last_name
+    )
+    return CrmSearchOut(
+        records=[
+            CrmRecordOut(
+                crm_id=r.crm_id, module=module, name=r.name, values=r.values, inventory_contact_id=r.inventory_contact_id
+            )
+            for r in found
+        ]
+    )
+
+
+@router.post(
+    "/integrations/<integration_id>/crm/import",
+    summary="Import a CRM account, contact or vendor as an inventory customer or vendor now (W2)",
+    responses={**STATE, **VENDOR, 200: {"description": "Imported (or imported before)"}},
+)
+def import_from_crm(integration_id: IntegrationId, body: Annotated[ImportIn, Body()]) -> ImportedOut:
+    container = _container()
+    integration = _integration(integration_id)
+    if integration.state is not IntegrationState.ACTIVE:
+        raise ConflictError(f"The integration is {integration.state}; it cannot import now.", current=integration.state)
+    mapping = import_crm_record(container, integration, body.module, body.crm_id)
+    contact = container.vendor_clients(integration).inventory.get_contact(str(mapping.inventory_id))
+    return ImportedOut(crm_id=body.crm_id, module=body.module, contact=ContactOut.of(contact))

@@ -1,0 +1,153 @@
+"""Bodies of the sync routes: instant sync (S3), run history (S5), re-sync (S4), CRM contacts (W1),
+CRM search and import (W2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crmsync.domain.models import Failure, Module, RunStatus, SyncRun, Trigger
+from crmsync.ports.inventory import InventoryRecord
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SyncIn(Strict):
+    """Body of `POST /integrations/{id}/sync`; no modules: every configured module."""
+
+    modules: list[Module] | None = Field(default=None, max_length=3)
+
+
+class StartedRunOut(BaseModel):
+    run_id: str
+    module: Module
+    status: RunStatus
+
+
+class SyncAccepted(BaseModel):
+    runs: list[StartedRunOut]
+
+
+class RunCountsOut(BaseModel):
+    added: int
+    updated: int
+    deleted: int
+    skipped: int
+    conflicts: int
+    failed: int
+
+
+class FailureOut(BaseModel):
+    side: Literal["crm", "inventory"]
+    record_id: str
+    reason: str
+
+    @classmethod
+    def of(cls, failure: Failure) -> FailureOut:
+        return cls(side=failure.side.value, record_id=failure.record_id, reason=failure.reason)
+
+
+class RunOut(BaseModel):
+    """One run of the history (S5)."""
+
+    run_id: str
+    module: Module
+    trigger: Trigger
+    status: RunStatus
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    counts: RunCountsOut
+    error: str | None = None
+    failures: list[FailureOut] = []
+
+    @classmethod
+    def of(cls, run: SyncRun, failures: list[Failure]) -> RunOut:
+        return cls(
+            run_id=run.run_id,
+            module=run.module,
+            trigger=run.trigger,
+            status=run.status,
+            started_at=run.started_at,
+            ended_at=run.ended_at,
+            counts=RunCountsOut(**run.counts.model_dump()),
+            error=run.error,
+            failures=[FailureOut.of(f) for f in failures],
+        )
+
+
+class RunList(BaseModel):
+    runs: list[RunOut]
+    next_cursor: str | None = None
+
+
+class ContactOut(BaseModel):
+    """An inventory customer or vendor, as the contact routes answer it."""
+
+    contact_id: str
+    contact_name: str | None = None
+    contact_type: str | None = None
+    customer_sub_type: str | None = None
+    company_name: str | None = None
+    email: str | None = None
+    status: str | None = None
+    last_modified_time: datetime | None = None
+
+    @classmethod
+    def of(cls, record: InventoryRecord) -> ContactOut:
+        values: dict[str, Any] = record.values
+        return cls(
+            contact_id=record.id,
+            contact_name=values.get("contact_name"),
+            contact_type=values.get("contact_type"),
+            customer_sub_type=values.get("customer_sub_type"),
+            company_name=values.get("company_name") or None,
+            email=values.get("email") or None,
+            status=values.get("status"),
+            last_modified_time=record.last_modified_time,
+        )
+
+
+class CrmContactOut(BaseModel):
+    """A customer or vendor that came from the CRM (W1)."""
+
+    inventory_contact_id: str
+    name: str | None = None
+    crm_id: str
+    crm_module: str
+    origin: Literal["crm", "inventory"] | None = None
+
+
+class CrmContactList(BaseModel):
+    contacts: list[CrmContactOut]
+    next_cursor: str | None = None
+
+
+class CrmRecordOut(BaseModel):
+    """A CRM record a search found (W2); `inventory_contact_id` is set when it is imported already."""
+
+    crm_id: str
+    module: Literal["accounts", "contacts", "vendors"]
+    name: str
+    values: dict[str, Any]
+    inventory_contact_id: str | None = None
+
+
+class CrmSearchOut(BaseModel):
+    records: list[CrmRecordOut]
+
+
+class ImportIn(Strict):
+    """Body of `POST /integrations/{id}/crm/import` (W2)."""
+
+    module: Literal["accounts", "contacts", "vendors"]
+    crm_id: str = Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")
+
+
+class ImportedOut(BaseModel):
+    crm_id: str
+    module: Literal["accounts", "contacts", "vendors"]
+    contact: ContactOut

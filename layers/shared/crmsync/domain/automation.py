@@ -1,0 +1,177 @@
+"""Deal-stage automation and deal links (A1-A5, W3, T1): pure models and rules, no I/O.
+
+- Won and lost come from the Deals `Stage` picklist's settings, never from stage names:
+  the value's `deal_category` ("Closed Won" / "Closed Lost" / "Open") decides; where the CRM
+  gives no category, probability 100 is won and 0 is lost.
+- A `TriggerClaim` is the exactly-once guard of one document-making action: written with a
+  conditional put keyed by (integration, source record, action, generation) before the vendor
+  call, completed with the document's id after it.
+- A `DealLink` associates an inventory transaction with a CRM deal; a trigger-made link is final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import Field
+
+from crmsync.domain.models import DomainModel, Timestamp
+
+WON_CATEGORY = "closed won"
+LOST_CATEGORY = "closed lost"
+OPEN_CATEGORY = "open"
+
+
+class StageOutcome(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class StageRule(DomainModel):
+    """What the CRM's field settings say about one `Stage` picklist value."""
+
+    value: str
+    probability: float | None = None
+    deal_category: str | None = None
+
+    @property
+    def outcome(self) -> StageOutcome:
+        category = (self.deal_category or "").strip().lower()
+        if category == WON_CATEGORY:
+            return StageOutcome.WON
+        if category == LOST_CATEGORY:
+            return StageOutcome.LOST
+        if category == OPEN_CATEGORY:
+            return StageOutcome.OPEN
+        if self.probability == 100:
+            return StageOutcome.WON
+        if self.probability == 0:
+            return StageOutcome.LOST
+        return StageOutcome.OPEN
+
+
+class StageRules(DomainModel):
+    """The `Stage` picklist of one CRM organization, by actual value."""
+
+    rules: dict[str, StageRule] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rules: Iterable[StageRule]) -> StageRules:
+        return cls(rules={rule.value: rule for rule in rules})
+
+    def outcome(self, stage: str) -> StageOutcome | None:
+        """None for a stage value the settings do not know (the caller re-reads them once)."""
+        rule = self.rules.get(stage)
+        return rule.outcome if rule else None
+
+
+# ------------------------------------------------------------------ transaction kinds
+class TransactionType(StrEnum):
+    """Transaction types of the public API (W3 routes and CRM-side listings)."""
+
+    QUOTES = "quotes"
+    SALES_ORDERS = "sales_orders"
+    INVOICES = "invoices"
+    EXPENSES = "expenses"
+    PURCHASE_ORDERS = "purchase_orders"
+
+    @property
+    def inventory_kind(self) -> str:
+        return INVENTORY_KINDS[self]
+
+
+INVENTORY_KINDS = {
+    TransactionType.QUOTES: "estimates",
+    TransactionType.SALES_ORDERS: "salesorders",
+    TransactionType.INVOICES: "invoices",
+    TransactionType.EXPENSES: "expenses",
+    TransactionType.PURCHASE_ORDERS: "purchaseorders",
+}
+TYPE_OF_KIND = {kind: kind_type for kind_type, kind in INVENTORY_KINDS.items()}
+NUMBER_KEYS = {
+    "estimates": "estimate_number",
+    "salesorders": "salesorder_number",
+    "invoices": "invoice_number",
+    "purchaseorders": "purchaseorder_number",
+}
+LINKABLE = (
+    TransactionType.QUOTES,
+    TransactionType.SALES_ORDERS,
+    TransactionType.INVOICES,
+    TransactionType.EXPENSES,
+)
+
+
+# ------------------------------------------------------------------ claims and links
+class TriggerAction(StrEnum):
+    CREATE_QUOTE = "create_quote"
+    CREATE_INVOICE = "create_invoice"
+    VOID_INVOICE = "void_invoice"
+    CRM_TRANSACTION = "crm_transaction"  # a CRM-native quote, sales order or purchase order copied over
+
+
+class ClaimStatus(StrEnum):
+    PENDING = "pending"  # claimed; the vendor call may or may not have happened
+    DONE = "done"  # the document exists (transaction_id) or the void went through
+    SKIPPED = "skipped"  # deliberately not done (e.g. A3: the invoice was sent); final
+    FAILED = "failed"  # a permanent refusal; a later run may claim it again
+
+
+class TriggerClaim(DomainModel):
+    """The exactly-once record of one trigger action on one source record (a deal or a CRM transaction).
+
+    `generation` counts the deal's wins that each got their own invoice (won again after the
+    trigger voided the previous one). `version` counts stored writes (optimistic lock).
+    """
+
+    integration_id: str
+    source_id: str
+    action: TriggerAction
+    generation: int = Field(default=1, ge=1)
+    status: ClaimStatus = ClaimStatus.PENDING
+    reference_number: str | None = None
+    transaction_kind: str | None = None
+    transaction_id: str | None = None
+    transaction_number: str | None = None
+    reason: str | None = None
+    claimed_at: Timestamp
+    updated_at: Timestamp | None = None
+    version: int = 0
+
+
+class DealLink(DomainModel):
+    """An inventory transaction associated with a CRM deal (W3, A5)."""
+
+    integration_id: str
+    transaction_kind: str  # the inventory kind: estimates, salesorders, invoices, expenses, purchaseorders
+    transaction_id: str
+    deal_id: str
+    deal_name: str | None = None
+    trigger_made: bool = False
+    linked_at: Timestamp
+
+
+class DealWatermark(DomainModel):
+    """How far the scheduled catch-up has read the CRM's Deals: the newest `Modified_Time` seen and
+    the deals seen at exactly that time (so a re-read from it skips them, however the CRM rounds)."""
+
+    integration_id: str
+    position: Timestamp
+    seen_ids: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------ reference numbers
+def invoice_reference(deal_id: str, generation: int) -> str:
+    """The inventory `reference_number` of the invoice the trigger makes for a deal's nth win."""
+    return f"CRM-DEAL-{deal_id}-INV-{generation}"
+
+
+def quote_reference(deal_id: str) -> str:
+    return f"CRM-DEAL-{deal_id}-QUOTE"
+
+
+def crm_transaction_reference(crm_module: str, record_id: str) -> str:
+    """The reference number of the inventory copy of a CRM-native quote, sales order or purchase order."""
+    return f"CRM-{crm_module.upper().replace('_', '')}-{record_id}"

@@ -1,0 +1,125 @@
+"""S2: keep each integration's CRM notification channel alive (the CRM drops it after a week at most).
+
+The scheduled run renews every channel that expires within `RENEW_BEFORE`: it reads the channel
+from the CRM (the watch listing carries its token, which is checked against the stored hash, and
+its notify URL), puts it again with a new expiry and the events the integration's role watches
+today, and stores the new expiry. Anything that goes wrong is stored on the integration
+(`channel_error`, shown as `notification_channel.error`) and cleared by the next success. A
+channel the CRM no longer lists cannot be renewed (this service keeps only the token's hash):
+the error says to reconnect.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from crmsync.domain.errors import ConflictError
+from crmsync.domain.models import Integration, IntegrationState, Role
+from crmsync.ports.crm import WatchChannel
+from crmsync.ports.errors import VendorError
+from crmsync.runtime.observability import bind, logger, metrics
+from crmsync.services.connect import CHANNEL_LIFETIME, PRIMARY_EVENTS, RECORD_EVENTS
+from crmsync.services.intake import token_hash
+
+RENEW_BEFORE = timedelta(days=2)
+RENEWED_STATES = (IntegrationState.ACTIVE, IntegrationState.PAUSED)
+SAVE_ATTEMPTS = 3
+
+
+class ChannelRenewalFailed(Exception):
+    """The channel could not be renewed; the message is what the integration's status shows."""
+
+
+def renew_due_channels(container, now: datetime | None = None) -> int:
+    """Renew every channel of an active or paused integration that is due; returns how many were renewed."""
+    now = now or datetime.now(UTC)
+    renewed = 0
+    for state in RENEWED_STATES:
+        cursor = None
+        while True:
+            page = container.store.list_integration_ids(state, limit=100, cursor=cursor)
+            for integration_id in page.items:
+                integration = container.store.get_integration(integration_id)
+                if (
+                    integration
+                    and integration.channel
+                    and integration.channel.expires_at - now <= RENEW_BEFORE
+                ):
+                    renewed += renew_channel(container, integration, now)
+            if not (cursor := page.next_cursor):
+                break
+    logger.info("notification channels renewed", extra={"renewed": renewed})
+    return renewed
+
+
+def renew_channel(container, integration: Integration, now: datetime) -> bool:
+    bind(integration_id=integration.integration_id)
+    expires = now + CHANNEL_LIFETIME
+    try:
+        _put_again(container, integration, expires)
+    except (ChannelRenewalFailed, VendorError, KeyError) as exc:
+        message = str(exc) if isinstance(exc, ChannelRenewalFailed) else _reason(exc)
+        logger.warning("notification channel renewal failed", extra={"error": message})
+        metrics.add_metric(name="ChannelRenewalsFailed", unit="Count", value=1)
+        _save(
+            container, integration.integration_id, lambda i: i.model_copy(update={"channel_error": message})
+        )
+        return False
+    _save(
+        container,
+        integration.integration_id,
+        lambda i: i.model_copy(
+            update={"channel": i.channel.model_copy(update={"expires_at": expires}), "channel_error": None}
+        ),
+    )
+    return True
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return "The integration's CRM credentials are missing; reconnect the integration."
+    return (
+        f"The CRM refused to renew the notification channel ({exc}); it is retried at the next scheduled run."
+    )
+
+
+def _put_again(container, integration: Integration, expires: datetime) -> None:
+    channel = integration.channel
+    crm = container.vendor_clients(integration).crm
+    listed = [w for w in crm.list_watches() if w.channel_id in channel.channel_ids and w.notify_url]
+    if not listed:
+        raise ChannelRenewalFailed(
+            "The CRM no longer has this integration's notification channel (it expired); reconnect the "
+            "integration to receive instant updates again."
+        )
+    token = listed[0].token or ""
+    if not hmac.compare_digest(token_hash(token), channel.token_hash):
+        raise ChannelRenewalFailed(
+            "The CRM's notification channel carries another token; reconnect the integration."
+        )
+    events = PRIMARY_EVENTS if integration.role is Role.PRIMARY else RECORD_EVENTS
+    renewal = WatchChannel(
+        channel_id=listed[0].channel_id,
+        events=events,
+        notify_url=listed[0].notify_url,
+        token=token,
+        channel_expiry=expires,
+    )
+    outcomes = crm.update_watch([renewal])
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        raise ChannelRenewalFailed(f"The CRM refused to renew the notification channel ({failed[0].code}).")
+
+
+def _save(container, integration_id: str, change: Callable[[Integration], Integration]) -> None:
+    """Read, change, save from the version read; re-read when another write came between."""
+    for attempt in range(SAVE_ATTEMPTS):
+        current = container.store.get_integration(integration_id)
+        try:
+            container.store.save_integration(change(current))
+            return
+        except ConflictError:
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise

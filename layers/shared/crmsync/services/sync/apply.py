@@ -1,0 +1,315 @@
+"""Carrying out the planner's decisions: vendor writes, claims, mappings, counts and failures.
+
+One record's failure never fails the run: a refusal by either side is recorded as a failure of
+that record (with the vendor's reason) and the run goes on. Retryable errors (an outage, throttling
+after the client's retries) and an expired authorization are raised: they fail the step, not the
+record.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
+from crmsync.domain.models import Failure, Mapping, MappingStatus, RunCounts, Side
+from crmsync.domain.sync.canonical import record_hash, to_canonical, to_crm_payload, to_inventory_payload
+from crmsync.domain.sync.model import (
+    Decision,
+    Outcome,
+    PlanContext,
+    RecordKind,
+    SourceRecord,
+    Write,
+    WriteKind,
+)
+from crmsync.ports.crm import WriteOutcome
+from crmsync.ports.errors import (
+    AuthorizationExpired,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    ValidationFailed,
+    VendorError,
+)
+from crmsync.ports.inventory import InventoryRecord
+from crmsync.runtime.observability import logger
+from crmsync.services.modules import VendorClients
+from crmsync.services.sync import claims, inventory_writes
+from crmsync.services.sync.kinds import CRM_MODULE, PARTNER_ID_FIELD
+from crmsync.services.sync.records import from_inventory
+
+NOUN = {
+    RecordKind.ACCOUNT: "account",
+    RecordKind.CONTACT: "contact",
+    RecordKind.PERSON: "contact person",
+    RecordKind.VENDOR: "vendor",
+    RecordKind.PRODUCT: "product",
+}
+INVENTORY_NOUN = {
+    RecordKind.ACCOUNT: "customer",
+    RecordKind.CONTACT: "customer",
+    RecordKind.PERSON: "contact person",
+    RecordKind.VENDOR: "vendor",
+    RecordKind.PRODUCT: "item",
+}
+
+
+class RecordRefused(Exception):
+    """A side refused one record's write; `reason` says why in words a person understands."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Written:
+    """What a write left on its side: the record id, its change time, and its values when known."""
+
+    record_id: str
+    modified: datetime | None = None
+    values: dict[str, Any] | None = None
+
+
+@dataclass
+class Applier:
+    """Applies decisions for one run step and keeps the step's counts, failures and successes."""
+
+    store: Any
+    clients: VendorClients
+    ctx: PlanContext
+    run_id: str
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    counts: Counter = field(default_factory=Counter)
+    failures: list[Failure] = field(default_factory=list)
+    synced: dict[Side, list[str]] = field(default_factory=lambda: {Side.CRM: [], Side.INVENTORY: []})
+    _existing: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------ entry points
+    def apply(
+        self, decision: Decision, current: Mapping | None, inventory_values: dict[str, Any] | None = None
+    ) -> Mapping | None:
+        """Carries out one decision; returns the mapping as stored afterwards (None: none, or failed).
+
+        `inventory_values` is the inventory record as read, for updates that must name what exists
+        (its contact persons).
+        """
+        self._existing = inventory_values
+        source = decision.source
+        self.counts["conflicts"] += len(decision.conflicts)
+        try:
+            stored = self._carry_out(decision, current)
+        except RecordRefused as refused:
+            self.fail(source, refused.reason)
+            return None
+        except VendorError as exc:
+            if fails_the_step(exc):
+                raise
+            self.fail(source, f"{exc.system} refused the {NOUN[source.kind]}: {exc.message}")
+            return None
+        self.counts[_count_of(decision.outcome)] += 1
+        if decision.outcome in (Outcome.ADDED, Outcome.UPDATED, Outcome.LINKED):
+            self.synced[source.side].append(source.id)
+        return stored
+
+    def fail(self, source: SourceRecord, reason: str) -> None:
+        now = self.now()
+        self.counts["failed"] += 1
+        logger.info("record failed to sync", extra={"record_id": source.id, "side": source.side.value})
+        self.failures.append(
+            Failure(
+                integration_id=self.ctx.integration_id,
+                run_id=self.run_id,
+                module=self.ctx.module,
+                side=source.side,
+                record_id=source.id,
+                reason=reason,
+                first_seen=now,
+                last_seen=now,
+            )
+        )
+
+    def flush(self) -> RunCounts:
+        """Stores the step's failures, closes those of records that synced; returns the counts."""
+        if self.failures:
+            self.store.record_failures(self.failures)
+        for side, ids in self.synced.items():
+            if ids:
+                self.store.close_failures(self.ctx.integration_id, self.ctx.module, side, ids)
+        return RunCounts(**{name: self.counts[name] for name in RunCounts.model_fields})
+
+    # ------------------------------------------------------------------ decisions
+    def _carry_out(self, decision: Decision, current: Mapping | None) -> Mapping | None:
+        creates = [w for w in decision.writes if w.kind is WriteKind.CREATE]
+        updates = [w for w in decision.writes if w.kind is WriteKind.UPDATE]
+        if creates:
+            return self._create(decision, creates[0], updates)
+        mapping = decision.mapping
+        if mapping is None:
+            return current
+        if current is None and mapping.status is MappingStatus.LINKED:
+            try:
+                current = self.store.link_mapping(mapping)  # a duplicate linked under "overwrite" (M4)
+            except AlreadyExistsError:
+                raise RecordRefused("its duplicate was linked to another record meanwhile") from None
+            mapping = mapping.model_copy(update={"version": current.version})
+        written = {w.side: self._update(w) for w in updates}
+        return self._save(_after_writes(self.ctx, mapping, decision.source, written), current)
+
+    def _create(self, decision: Decision, create: Write, updates: list[Write]) -> Mapping | None:
+        """Claim, create, complete: the planner's pending mapping is the claim (see `claims`)."""
+        source = decision.source
+        wanted = decision.mapping or claims.claim_for(
+            self.ctx.integration_id, self.ctx.module, source.side, source.id, source.kind
+        )
+        claim = claims.take_claim(self.store, wanted, self.now)
+        if claim.state is claims.ClaimState.LINKED:
+            return claim.mapping
+        payload = self._payload(create)
+        partner = PARTNER_ID_FIELD.get(create.record_kind)
+        if create.side is Side.INVENTORY and source.side is Side.CRM and partner:
+            payload[partner] = source.id
+        abandoned = claim.state is claims.ClaimState.ABANDONED
+        found = self._find_created(create, payload, claim.mapping) if abandoned else None
+        try:
+            written = found or self._insert(create, payload)
+        except (RecordRefused, VendorError) as exc:
+            if isinstance(exc, RecordRefused) or not fails_the_step(exc):
+                claims.release(self.store, claim.mapping)  # surely not created: a later attempt starts clean
+            raise
+        written_by_side = {create.side: written} | {w.side: self._update(w) for w in updates}
+        linked = wanted.model_copy(
+            update={f"{create.side.value}_id": written.record_id, "status": MappingStatus.LINKED}
+        )
+        return claims.complete(self.store, claim.mapping, _after_writes(self.ctx, linked, source, written_by_side))
+
+    def _save(self, mapping: Mapping, current: Mapping | None) -> Mapping:
+        try:
+            if current is None:
+                return self.store.link_mapping(mapping)
+            return self.store.update_mapping(mapping.model_copy(update={"version": current.version}))
+        except (ConflictError, NotFoundError):
+            logger.info("mapping changed meanwhile; the next run reconciles it", extra={"crm_id": mapping.crm_id})
+            return mapping
+
+    # ------------------------------------------------------------------ vendor writes
+    def _payload(self, write: Write) -> dict[str, Any]:
+        if write.side is Side.INVENTORY:
+            existing = self._existing if write.kind is WriteKind.UPDATE else None
+            return to_inventory_payload(self.ctx, write.record_kind, write.changes, existing)
+        payload = to_crm_payload(self.ctx, write.record_kind, write.changes)
+        if write.record_kind is RecordKind.PERSON and write.parent_id:
+            payload.setdefault("Account_Name", {"id": write.parent_id})
+        return payload
+
+    def _insert(self, write: Write, payload: dict[str, Any]) -> Written:
+        if write.side is Side.CRM:
+            return self._crm_write(write, lambda crm, module: crm.insert_records(module, [payload], trigger=[]))
+        inventory = self.clients.inventory
+        try:
+            if write.record_kind is RecordKind.PERSON:
+                person = inventory_writes.write_person(inventory, str(write.parent_id), None, payload)
+                return Written(f"{write.parent_id}/{person.id}", person.last_modified_time, None)
+            created = inventory_writes.create(inventory, self.ctx.module, payload)
+        except ValidationFailed as exc:
+            raise RecordRefused(f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}") from None
+        return Written(created.id, created.last_modified_time, created.values)
+
+    def _update(self, write: Write) -> Written:
+        payload = self._payload(write)
+        if write.side is Side.CRM:
+            record_id = str(write.record_id)
+            return self._crm_write(
+                write, lambda crm, module: crm.update_records(module, [{**payload, "id": record_id}], trigger=[])
+            )
+        inventory = self.clients.inventory
+        try:
+            if write.record_kind is RecordKind.PERSON:
+                contact_id, person_id = inventory_writes.person_id_of(str(write.record_id))
+                person = inventory_writes.write_person(inventory, contact_id, person_id, payload)
+                return Written(str(write.record_id), person.last_modified_time, None)
+            updated = inventory_writes.update(inventory, self.ctx.module, str(write.record_id), payload)
+        except NotFound:
+            raise RecordRefused(f"the {INVENTORY_NOUN[write.record_kind]} was deleted in inventory") from None
+        except ValidationFailed as exc:
+            raise RecordRefused(f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}") from None
+        return Written(updated.id, updated.last_modified_time, updated.values)
+
+    def _crm_write(self, write: Write, call: Callable[[Any, str], list[WriteOutcome]]) -> Written:
+        if not self.ctx.two_way:
+            raise AssertionError("the planner asked for a CRM write in a fetch-only run")
+        [outcome] = call(self.clients.crm, CRM_MODULE[write.record_kind])
+        if not outcome.ok:
+            raise RecordRefused(_crm_refusal(write.record_kind, outcome))
+        modified = outcome.details.get("Modified_Time")
+        return Written(str(outcome.id or write.record_id), _timestamp(modified), None)
+
+    def _find_created(self, write: Write, payload: dict[str, Any], claim: Mapping) -> Written | None:
+        if write.side is Side.INVENTORY and write.record_kind is not RecordKind.PERSON:
+            crm_id = claim.crm_id or ""
+            found = claims.find_inventory_created(
+                self.clients.inventory, self.ctx.module, write.record_kind, crm_id, payload
+            )
+            return Written(found.id, found.last_modified_time, found.values) if found else None
+        if write.side is Side.CRM:
+            found = claims.find_crm_created(self.clients.crm, CRM_MODULE[write.record_kind], payload, claim.updated_at)
+            return Written(found.id, found.modified_time, None) if found else None
+        return None
+
+
+def _after_writes(ctx: PlanContext, mapping: Mapping, source: SourceRecord, written: dict[Side, Written]) -> Mapping:
+    """The mapping with the versions now on each side: the source's as read, the written side's as
+    answered (and its hash from the answer when the answer is the whole record)."""
+    changes: dict[str, Any] = {f"{source.side.value}_modified": source.modified}
+    for side, result in written.items():
+        if result.modified is not None:
+            changes[f"{side.value}_modified"] = result.modified
+        if side is Side.INVENTORY and result.values is not None and source.kind is not RecordKind.PERSON:
+            record = from_inventory(ctx.module, _as_record(result))
+            changes["inventory_hash"] = record_hash(to_canonical(ctx, record))
+    return mapping.model_copy(update=changes)
+
+
+def _as_record(written: Written) -> InventoryRecord:
+    return InventoryRecord(id=written.record_id, last_modified_time=written.modified, values=written.values or {})
+
+
+def fails_the_step(exc: VendorError) -> bool:
+    """An outage (even a create whose outcome is unknown), throttling (the daily cap too) or lost
+    authorization is not the record's fault: the step fails and is retried, and a claim stays for
+    the retry to resolve."""
+    return exc.retryable or isinstance(exc, (AuthorizationExpired, Unavailable, RateLimited))
+
+
+def _crm_refusal(kind: RecordKind, outcome: WriteOutcome) -> str:
+    noun = NOUN[kind]
+    if outcome.code == "DUPLICATE_DATA":
+        existing = outcome.details.get("id")
+        return (
+            f"the CRM refused the {noun}: another {noun} with the same {outcome.field or 'name'} exists"
+            + (f" ({existing})" if existing else "")
+        )
+    what = f" ({outcome.field})" if outcome.field else ""
+    return f"the CRM refused the {noun}: {outcome.message or outcome.code}{what}"
+
+
+def _count_of(outcome: Outcome) -> str:
+    return {
+        Outcome.ADDED: "added",
+        Outcome.UPDATED: "updated",
+        Outcome.LINKED: "updated",
+        Outcome.SKIPPED: "skipped",
+        Outcome.DEFERRED: "skipped",
+    }[outcome]
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value)
+    return None

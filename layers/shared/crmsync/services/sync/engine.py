@@ -1,0 +1,158 @@
+"""One bounded step of a run per queue message (the sync worker's use case)."""
+
+from __future__ import annotations
+
+from crmsync.api.messages import SyncMessage
+from crmsync.domain.errors import ConflictError
+from crmsync.domain.models import (
+    Integration,
+    IntegrationState,
+    Module,
+    ModulePreferences,
+    ModuleStatus,
+    RunCounts,
+    RunStatus,
+    Side,
+    SyncRun,
+    Trigger,
+)
+from crmsync.ports.errors import AuthorizationExpired, VendorError
+from crmsync.runtime.observability import bind, logger
+from crmsync.services.sync import passes, phases, runs, streams
+from crmsync.services.sync.apply import Applier, fails_the_step
+from crmsync.services.sync.context import plan_context
+from crmsync.services.sync.state import Position, RunState, read_state
+
+STOPPED = {IntegrationState.DISABLED, IntegrationState.DELETING, IntegrationState.DELETED}
+
+
+def run_sync_step(container, message: SyncMessage) -> None:
+    """Does the step the message names and queues the next; drops messages that are stale or moot.
+
+    Raises on a vendor outage (after the clients' own retries), so the queue delivers the message
+    again and the run stays running; an expired authorization fails the run instead.
+    """
+    bind(integration_id=message.integration_id)
+    store = container.store
+    integration = store.get_integration(message.integration_id)
+    if integration is None or integration.state in STOPPED:
+        logger.info("sync message dropped", extra={"reason": "integration missing or stopped"})
+        return
+    module = Module(message.module)
+    preferences = store.get_module(integration.integration_id, module)
+    if preferences is None or preferences.version == 0:
+        logger.info("sync message dropped", extra={"reason": "module not configured", "sync_module": module.value})
+        return
+    if integration.state is IntegrationState.PAUSED or preferences.paused:
+        logger.info("sync step held: paused", extra={"sync_module": module.value, "run_id": message.run_id})
+        return  # the run stays where it is; after resume the sweep or a manual sync continues it
+    run = _run_of(store, integration, preferences, message)
+    if run is None:
+        return
+    bind(run_id=run.run_id)
+    try:
+        _step(container, integration, run)
+    except AuthorizationExpired:
+        runs.fail_run(store, run, runs.RECONNECT)
+    except VendorError as exc:
+        if fails_the_step(exc):
+            raise  # the queue delivers the step again; the run stays running
+        name = "The CRM" if exc.system == "crm" else "The inventory system"
+        runs.fail_run(store, run, f"{name} refused to list the records: {exc.message}")
+
+
+def _run_of(store, integration: Integration, preferences: ModulePreferences, message: SyncMessage) -> SyncRun | None:
+    if message.run_id is None:  # "sync now" from the preferences, or a CRM notification
+        if message.trigger == Trigger.WEBHOOK and preferences.status is ModuleStatus.NEVER_SYNCED:
+            logger.info("sync message dropped", extra={"reason": "the first sync has not run yet"})
+            return None
+        run = runs.claim_new_run(store, integration, preferences, Trigger(message.trigger), ModuleStatus.RUNNING)
+        if run is None:
+            logger.info("sync message dropped", extra={"reason": "a run of the module is going"})
+        return run
+    run = store.get_run(integration.integration_id, message.run_id)
+    if run is None or run.status in runs.FINISHED or run.step != message.step:
+        logger.info("sync message dropped", extra={"reason": "stale step", "step": message.step})
+        return None
+    return run
+
+
+def _step(container, integration: Integration, run: SyncRun) -> None:
+    store = container.store
+    at = runs.now()
+    if run.status is RunStatus.QUEUED:
+        run = run.model_copy(update={"status": RunStatus.RUNNING, "started_at": at})
+        store.set_module_status(run.integration_id, run.module, ModuleStatus.RUNNING, run_id=run.run_id)
+    state = read_state(run)
+    clients = container.vendor_clients(integration)
+    snapshot = ModulePreferences(
+        integration_id=run.integration_id, module=run.module, version=run.preferences_version, settings=state.settings
+    )
+    ctx = plan_context(clients.inventory, integration, snapshot)
+    applier = Applier(store, clients, ctx, run.run_id)
+    step = passes.Step(store, clients, ctx, state.settings, run, applier, at)
+    phase = str(run.phase)
+    position = state.position if state.position.started else _begin(step, phase, state)
+    following = _do(step, phase, position)
+    counts = _add(run.counts, applier.flush())
+    _save_and_continue(container, run, state, phase, following, counts, at)
+
+
+def _begin(step: passes.Step, phase: str, state: RunState) -> Position:
+    """The first position of a phase: where its stream's watermark says (see `streams`)."""
+    store, iid, module, now = step.store, step.integration_id, step.module, step.now
+    if phase.startswith("crm:"):
+        stream = streams.crm_stream(state.settings, phases.crm_module_of(phase))
+        return streams.start(store.get_watermark(iid, module, stream), now, back_to=state.back_to)
+    if phase.startswith("deleted:"):
+        stream = streams.deleted_stream(phases.crm_module_of(phase))
+        return streams.start(store.get_watermark(iid, module, stream), now, back_to=state.back_to)
+    if phase in (phases.INVENTORY, phases.INVENTORY_INDEX):
+        full = streams.reads_everything_today(module, store.get_watermark(iid, module, streams.INVENTORY_FULL), now)
+        watermark = store.get_watermark(iid, module, streams.INVENTORY_STREAM)
+        return streams.start(watermark, now, full=full, back_to=state.back_to)
+    return Position(started=now)
+
+
+def _do(step: passes.Step, phase: str, at: Position) -> Position | None:
+    if phase.startswith("crm:"):
+        return passes.crm_pass(step, phases.crm_module_of(phase), at)
+    if phase.startswith("deleted:"):
+        return passes.deleted_pass(step, phases.crm_module_of(phase), at)
+    if phase == phases.INVENTORY:
+        return passes.inventory_pass(step, at)
+    if phase == phases.INVENTORY_INDEX:
+        return passes.inventory_index(step, at)
+    if phase == phases.MATCH_CRM:
+        return passes.match_phase(step, Side.CRM, at)
+    if phase == phases.MATCH_INVENTORY:
+        return passes.match_phase(step, Side.INVENTORY, at)
+    raise ValueError(f"unknown phase {phase!r}")
+
+
+def _save_and_continue(
+    container, run: SyncRun, state: RunState, phase: str, following: Position | None, counts: RunCounts, at
+) -> None:
+    store = container.store
+    if following is None:
+        phase_after = state.next_phase(phase)
+        if phase_after is None:
+            try:
+                runs.finish_run(store, run.model_copy(update={"step": run.step}), counts)
+            except ConflictError:
+                logger.info("another worker finished this step first")
+            return
+        following, phase = Position(), phase_after
+    saved = runs.progressed(
+        run, state.model_copy(update={"position": following}), at, step=run.step + 1, phase=phase, counts=counts
+    )
+    try:
+        store.save_run_step(saved, expected_step=run.step)
+    except ConflictError:
+        logger.info("another worker did this step first; its result stands", extra={"step": run.step})
+        return
+    container.sync_queue.send(runs.message_for(saved))
+
+
+def _add(before: RunCounts, step: RunCounts) -> RunCounts:
+    return RunCounts(**{name: getattr(before, name) + getattr(step, name) for name in RunCounts.model_fields})

@@ -1,0 +1,123 @@
+"""W1: the customers and vendors that came from the CRM; W2: search the CRM for one to import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crmsync.domain.errors import InvalidFieldsError
+from crmsync.domain.models import Integration, Mapping, MappingStatus, Module, Side
+from crmsync.domain.sync.model import RecordKind
+from crmsync.ports.crm import Criterion
+from crmsync.ports.store import Page
+
+MODULE_OF_TYPE = {"customer": Module.CUSTOMERS, "vendor": Module.VENDORS}
+SEARCHABLE = {"accounts": "Accounts", "contacts": "Contacts", "vendors": "Vendors"}
+SEARCH_FIELDS = {
+    "Accounts": ["Account_Name", "Phone", "Website", "Billing_City", "Billing_Country"],
+    "Contacts": ["First_Name", "Last_Name", "Full_Name", "Email", "Account_Name"],
+    "Vendors": ["Vendor_Name", "Email", "Phone", "City", "Country"],
+}
+
+
+@dataclass(frozen=True)
+class CrmContact:
+    """An inventory customer or vendor linked to a CRM record (W1)."""
+
+    inventory_contact_id: str
+    name: str | None
+    crm_id: str
+    crm_module: str
+    origin: Side | None
+
+
+@dataclass(frozen=True)
+class FoundRecord:
+    """A CRM record found by a W2 search, and its inventory contact if it is imported already."""
+
+    crm_id: str
+    module: str
+    name: str
+    values: dict
+    inventory_contact_id: str | None
+
+
+def list_crm_contacts(store, integration: Integration, contact_type: str, *, limit: int, cursor: str | None) -> Page[CrmContact]:
+    """The linked customers (or vendors) from the mappings, in inventory id order (a query, never a scan)."""
+    module = MODULE_OF_TYPE[contact_type]
+    page = store.list_mappings(integration.integration_id, module, Side.INVENTORY, limit=limit, cursor=cursor)
+    return Page([_contact(m) for m in page.items if _listed(m)], page.next_cursor)
+
+
+def _listed(mapping: Mapping) -> bool:
+    return (
+        mapping.status is MappingStatus.LINKED
+        and mapping.record_kind != RecordKind.PERSON
+        and mapping.tombstone_side is not Side.INVENTORY
+    )
+
+
+def _contact(mapping: Mapping) -> CrmContact:
+    kind = RecordKind(mapping.record_kind) if mapping.record_kind else RecordKind.ACCOUNT
+    crm_module = {RecordKind.CONTACT: "Contacts", RecordKind.VENDOR: "Vendors"}.get(kind, "Accounts")
+    return CrmContact(
+        inventory_contact_id=str(mapping.inventory_id),
+        name=mapping.base.get("contact_name"),
+        crm_id=str(mapping.crm_id),
+        crm_module=crm_module,
+        origin=mapping.origin,
+    )
+
+
+def search_crm(
+    container,
+    integration: Integration,
+    module: str,
+    *,
+    name: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+) -> list[FoundRecord]:
+    """Accounts by account name, contacts by first and last name, vendors by name (W2)."""
+    crm_module = SEARCHABLE[module]
+    criteria = _criteria(crm_module, name, first_name, last_name)
+    clients = container.vendor_clients(integration)
+    records = clients.crm.search_records(crm_module, criteria=criteria, fields=SEARCH_FIELDS[crm_module])
+    target = Module.VENDORS if crm_module == "Vendors" else Module.CUSTOMERS
+    mapped = container.store.get_mappings(integration.integration_id, target, Side.CRM, [r.id for r in records])
+    return [
+        FoundRecord(
+            crm_id=r.id,
+            module=module,
+            name=_display_name(crm_module, r.values),
+            values={k: r.values.get(k) for k in SEARCH_FIELDS[crm_module]},
+            inventory_contact_id=_imported(mapped.get(r.id)),
+        )
+        for r in records
+    ]
+
+
+def _criteria(crm_module: str, name, first_name, last_name) -> list[Criterion]:
+    if crm_module == "Contacts":
+        given = {"First_Name": first_name, "Last_Name": last_name}
+        criteria = [Criterion(field=f, value=v.strip()) for f, v in given.items() if v and v.strip()]
+        problem = ("first_name", "give first_name or last_name, at least 2 characters")
+    else:
+        field = "Account_Name" if crm_module == "Accounts" else "Vendor_Name"
+        criteria = [Criterion(field=field, value=name.strip())] if name and name.strip() else []
+        problem = ("name", "give a name of at least 2 characters")
+    if not criteria or any(len(str(c.value)) < 2 for c in criteria):
+        raise InvalidFieldsError([problem])
+    return criteria
+
+
+def _display_name(crm_module: str, values: dict) -> str:
+    if crm_module == "Contacts":
+        full = values.get("Full_Name") or " ".join(v for v in (values.get("First_Name"), values.get("Last_Name")) if v)
+        return str(full)
+    return str(values.get("Account_Name" if crm_module == "Accounts" else "Vendor_Name") or "")
+
+
+def _imported(mapping: Mapping | None) -> str | None:
+    if mapping is None or mapping.status is not MappingStatus.LINKED or mapping.record_kind == RecordKind.PERSON:
+        return None
+    return mapping.inventory_id

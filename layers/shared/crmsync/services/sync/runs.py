@@ -1,0 +1,171 @@
+"""Starting, stepping and ending runs (S1, S3, S5, M8).
+
+A run is one module of one integration, a chain of bounded steps: each queue message names the
+run and the step it is for; the worker does that step, then saves the run's next step, phase,
+position and counts with a conditional write on the step number, then queues the next step. A
+redelivered or stale message (its step is not the run's next) is dropped, and so is the loser of
+two workers racing on one step. A run that makes no progress for `STALL_AFTER` (the worker died
+between saving and queueing, or its message went to the dead-letter queue) is queued again by the
+scheduled sweep, and given up as failed after `GIVE_UP_AFTER`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from crmsync.api.messages import SyncMessage
+from crmsync.domain.errors import ConflictError
+from crmsync.domain.models import (
+    Integration,
+    Module,
+    ModulePreferences,
+    ModuleStatus,
+    RunCounts,
+    RunStatus,
+    SyncRun,
+    Trigger,
+    time_sortable_id,
+)
+from crmsync.runtime.observability import logger, metrics
+from crmsync.services.sync.context import writes_crm
+from crmsync.services.sync.phases import plan_phases
+from crmsync.services.sync.state import RunState, read_state, with_state
+
+STALL_AFTER = timedelta(minutes=45)
+GIVE_UP_AFTER = timedelta(hours=24)
+FINISHED = {RunStatus.DONE, RunStatus.FAILED}
+RECONNECT = "The CRM or inventory authorization was revoked or has expired: reconnect the integration."
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_run(
+    integration: Integration, preferences: ModulePreferences, trigger: Trigger, previous: SyncRun | None, at: datetime
+) -> SyncRun:
+    """A queued run with the preferences as they are now (S7) and its phases fixed."""
+    settings = preferences.settings
+    crm_first = integration.fetch_from_crm_first
+    plan = plan_phases(
+        preferences.module, settings, two_way=writes_crm(integration, preferences), crm_first=crm_first
+    )
+    unfinished = previous is not None and previous.status is RunStatus.FAILED
+    back_to = (previous.started_at or previous.queued_at) if unfinished else None
+    state = RunState(settings=settings, plan=plan, progress_at=at, back_to=back_to)
+    return SyncRun(
+        integration_id=integration.integration_id,
+        run_id=time_sortable_id(at),
+        module=preferences.module,
+        trigger=trigger,
+        preferences_version=preferences.version,
+        queued_at=at,
+        phase=plan[0],
+        page_cursor=state.model_dump_json(),
+    )
+
+
+def current_run(store, preferences: ModulePreferences) -> SyncRun | None:
+    if preferences.last_run_id is None:
+        return None
+    return store.get_run(preferences.integration_id, preferences.last_run_id)
+
+
+def claim_new_run(
+    store, integration: Integration, preferences: ModulePreferences, trigger: Trigger, status: ModuleStatus
+) -> SyncRun | None:
+    """Creates a run unless the module has one queued or running (None then)."""
+    previous = current_run(store, preferences)
+    if previous is not None and previous.status not in FINISHED:
+        return None
+    run = new_run(integration, preferences, trigger, previous, now())
+    if not store.claim_module_run(
+        integration.integration_id,
+        preferences.module,
+        run.run_id,
+        previous_run_id=preferences.last_run_id,
+        status=status,
+    ):
+        return None
+    store.create_run(run)
+    _clear_crm_first(store, integration, preferences.module)
+    logger.info("sync run created", extra={"run_id": run.run_id, "sync_module": run.module.value})
+    return run
+
+
+def start_run(store, queue, integration: Integration, preferences: ModulePreferences, trigger: Trigger) -> SyncRun | None:
+    """Queues a new run of the module (S3, S1); None when one is queued or running already."""
+    run = claim_new_run(store, integration, preferences, trigger, ModuleStatus.QUEUED)
+    if run is not None:
+        queue.send(message_for(run))
+    return run
+
+
+def message_for(run: SyncRun) -> SyncMessage:
+    return SyncMessage(
+        integration_id=run.integration_id,
+        module=run.module.value,
+        trigger=run.trigger.value,
+        run_id=run.run_id,
+        step=run.step,
+    )
+
+
+def requeue_if_stalled(store, queue, run: SyncRun, at: datetime, stall_after: timedelta = STALL_AFTER) -> bool:
+    """Queues the run's next step again when it made no progress for `stall_after`; fails it past
+    `GIVE_UP_AFTER`. True when something was done."""
+    if run.status in FINISHED:
+        return False
+    last = read_state(run).progress_at or run.started_at or run.queued_at
+    if at - last >= GIVE_UP_AFTER:
+        fail_run(store, run, "The run stopped making progress and was given up; the next run reads its changes again.")
+        return True
+    if at - last >= stall_after:
+        logger.warning("stalled run queued again", extra={"run_id": run.run_id, "step": run.step})
+        queue.send(message_for(run))
+        return True
+    return False
+
+
+def finish_run(store, run: SyncRun, counts: RunCounts) -> None:
+    """Marks the run done (failures of single records do not fail it) and the module done (M8)."""
+    ended = run.model_copy(update={"status": RunStatus.DONE, "ended_at": now(), "counts": counts})
+    store.save_run_step(ended, expected_step=run.step)
+    store.set_module_status(run.integration_id, run.module, ModuleStatus.DONE, run_id=run.run_id, counts=counts)
+    metrics.add_metric(name="SyncRunsDone", unit="Count", value=1)
+    logger.info("sync run done", extra={"run_id": run.run_id, "counts": counts.model_dump()})
+
+
+def fail_run(store, run: SyncRun, reason: str) -> None:
+    """Marks the run and the module failed with a reason a person can act on."""
+    failed = run.model_copy(update={"status": RunStatus.FAILED, "ended_at": now(), "error": reason})
+    try:
+        store.save_run_step(failed, expected_step=run.step)
+    except ConflictError:
+        return
+    store.set_module_status(run.integration_id, run.module, ModuleStatus.FAILED, run_id=run.run_id, counts=run.counts)
+    metrics.add_metric(name="SyncRunsFailed", unit="Count", value=1)
+    logger.warning("sync run failed", extra={"run_id": run.run_id, "reason": reason})
+
+
+def progressed(run: SyncRun, state: RunState, at: datetime, **changes) -> SyncRun:
+    return with_state(run, state.model_copy(update={"progress_at": at}), **changes)
+
+
+def _clear_crm_first(store, integration: Integration, module: Module) -> None:
+    """L3: the flag set by enable changes the order of items only; it is spent by the first run that
+    honours it (an items run, or any run while items are not configured)."""
+    if not integration.fetch_from_crm_first:
+        return
+    items = store.get_module(integration.integration_id, Module.ITEMS)
+    if module is not Module.ITEMS and items is not None and items.version > 0:
+        return
+    for _ in range(3):
+        current = store.get_integration(integration.integration_id)
+        if current is None or not current.fetch_from_crm_first:
+            return
+        try:
+            store.save_integration(current.model_copy(update={"fetch_from_crm_first": False}))
+            return
+        except ConflictError:
+            continue

@@ -1,0 +1,200 @@
+"""Exactly-once effects and failures (sync-correctness.md): a worker killed between pages, a create
+whose answer was lost, a message delivered twice, a vendor outage, an expired authorization, a
+stalled run, pause (S6); against both sandboxes over HTTP and moto's SQS."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import boto3
+import pytest
+from pydantic import SecretStr
+
+from crmsync.domain.errors import ConflictError
+from crmsync.domain.models import CrmSource, Module, ModuleStatus, RunStatus, Side, Trigger
+from crmsync.ports.errors import Unavailable
+from crmsync.ports.secrets import IntegrationCredentials
+from crmsync.services import scheduling
+from crmsync.services.sync import claims, passes, runs
+from crmsync.services.sync.engine import run_sync_step
+from crmsync.services.sync.manual import sync_now
+from tests.integration.test_sync_support import TENANT, SyncEnv, sandboxes  # noqa: F401 (fixture)
+
+GENERATED = 60
+
+
+@pytest.fixture
+def env(aws, sandboxes) -> SyncEnv:  # noqa: F811
+    env = SyncEnv.connect(aws, sandboxes, crm={"generate": {"Accounts": GENERATED}}, inventory={})
+    env.configure(Module.CUSTOMERS, crm_source=CrmSource.ACCOUNTS)
+    return env
+
+
+def each_once(env: SyncEnv) -> Counter:
+    names = Counter(c["contact_name"] for c in env.inventory_contacts())
+    assert len(names) == GENERATED and set(names.values()) == {1}, "a record was created twice or not at all"
+    return names
+
+
+def test_worker_killed_between_pages_resumes_without_duplicates(env, monkeypatch):
+    real_save = env.store.save_run_step
+    killed = []
+
+    def killed_before_checkpoint(run, *, expected_step):
+        if run.phase == "match:crm" and expected_step > 0 and not killed and run.counts.added:
+            killed.append(run.step)  # this step's creates are done; its checkpoint never happens
+            raise RuntimeError("worker killed")
+        return real_save(run, expected_step=expected_step)
+
+    monkeypatch.setattr(env.store, "save_run_step", killed_before_checkpoint)
+    run = env.start(Module.CUSTOMERS)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        env.pump()
+    env.pump()  # the same message again, as SQS redelivers it
+    done = env.store.get_run(env.integration_id, run.run_id)
+    assert killed and done.status is RunStatus.DONE
+    each_once(env)
+    assert len(env.mappings(Module.CUSTOMERS)) == GENERATED
+
+
+def test_create_whose_answer_was_lost_is_found_again_not_repeated(env, monkeypatch):
+    inventory = env.clients.inventory
+    real_create = inventory.create_contact
+    lost = []
+
+    def answer_lost(values):
+        created = real_create(values)
+        if not lost:
+            lost.append(created.id)
+            raise Unavailable("inventory", "connection dropped after the request was sent")
+        return created
+
+    monkeypatch.setattr(inventory, "create_contact", answer_lost)
+    monkeypatch.setattr(claims, "CLAIM_STALE_AFTER", timedelta(0))  # the redelivery comes "later"
+    env.start(Module.CUSTOMERS)
+    with pytest.raises(Unavailable):
+        env.pump()
+    env.pump()
+    each_once(env)
+    by_inventory = {m.inventory_id for m in env.mappings(Module.CUSTOMERS)}
+    assert lost[0] in by_inventory
+
+
+def test_fresh_claim_of_another_attempt_makes_the_step_retry_later(env, monkeypatch):
+    inventory = env.clients.inventory
+    real_create = inventory.create_contact
+
+    def answer_lost(values):
+        real_create(values)
+        raise Unavailable("inventory", "timed out")
+
+    monkeypatch.setattr(inventory, "create_contact", answer_lost)
+    run = env.start(Module.CUSTOMERS)
+    with pytest.raises(Unavailable):
+        env.pump()
+    monkeypatch.setattr(inventory, "create_contact", real_create)
+    with pytest.raises(claims.RecordBusy):  # the claim is fresh: maybe another attempt is still creating
+        env.pump()
+    monkeypatch.setattr(claims, "CLAIM_STALE_AFTER", timedelta(0))
+    env.pump()
+    assert env.store.get_run(env.integration_id, run.run_id).status is RunStatus.DONE
+    each_once(env)
+
+
+def test_same_message_delivered_twice_does_its_step_once(env):
+    run = env.start(Module.CUSTOMERS)
+    [(message, receipt)] = env.receive()
+    run_sync_step(env.container, message)
+    run_sync_step(env.container, message)  # a duplicate delivery: its step is no longer the run's next
+    boto3.client("sqs").delete_message(QueueUrl=env.container.settings.sync_queue_url, ReceiptHandle=receipt)
+    env.pump()
+    done = env.store.get_run(env.integration_id, run.run_id)
+    assert done.status is RunStatus.DONE and done.counts.added == GENERATED
+    each_once(env)
+
+
+def test_vendor_outage_fails_the_step_not_the_run_and_the_retry_completes(env, monkeypatch):
+    run = env.start(Module.CUSTOMERS)
+    env.pump(steps=3)  # into the match phase
+    env.inventory.set_faults({"kind": "server_error", "next": 40})
+    with pytest.raises(Unavailable):
+        env.pump()
+    stalled = env.store.get_run(env.integration_id, run.run_id)
+    assert stalled.status is RunStatus.RUNNING and env.failures(stalled) == []
+    env.inventory.set_faults()
+    with pytest.raises(claims.RecordBusy):  # the create whose answer failed may have happened
+        env.pump()
+    monkeypatch.setattr(claims, "CLAIM_STALE_AFTER", timedelta(0))  # later: search it, then create
+    env.pump()
+    assert env.store.get_run(env.integration_id, run.run_id).status is RunStatus.DONE
+    each_once(env)
+
+
+def test_expired_authorization_fails_the_run_and_asks_to_reconnect(env):
+    env.container.credentials.put(
+        env.integration_id,
+        IntegrationCredentials(
+            crm=env.crm.credentials(env.crm_seed).model_copy(update={"refresh_token": SecretStr("revoked")}),
+            inventory=env.inventory.credentials(env.inventory_seed),
+        ),
+    )
+    env.container.forget_clients(env.integration_id)
+    run = env.sync(Module.CUSTOMERS)
+    assert run.status is RunStatus.FAILED and "reconnect the integration" in run.error
+    module = env.store.get_module(env.integration_id, Module.CUSTOMERS)
+    assert (module.status, module.last_run_id) == (ModuleStatus.FAILED, run.run_id)
+
+
+def test_stalled_run_is_queued_again_by_the_scheduled_sweep(env):
+    run = env.start(Module.CUSTOMERS)
+    [(_, receipt)] = env.receive()
+    boto3.client("sqs").delete_message(QueueUrl=env.container.settings.sync_queue_url, ReceiptHandle=receipt)
+    assert scheduling.queue_due_syncs(env.store, env.container.sync_queue) == 0
+    assert env.receive() == []  # not stalled yet
+    later = runs.now() + runs.STALL_AFTER + timedelta(minutes=1)
+    scheduling.queue_due_syncs(env.store, env.container.sync_queue, at=later)
+    env.pump()
+    assert env.store.get_run(env.integration_id, run.run_id).status is RunStatus.DONE
+    each_once(env)
+
+
+def test_paused_module_is_skipped_by_the_schedule_and_refuses_a_manual_sync(env):
+    env.sync(Module.CUSTOMERS)
+    env.store.set_module_paused(env.integration_id, Module.CUSTOMERS, True)
+    assert scheduling.queue_due_syncs(env.store, env.container.sync_queue) == 0
+    with pytest.raises(ConflictError, match="paused"):
+        sync_now(env.container, TENANT, env.integration_id, [Module.CUSTOMERS])
+    env.store.set_module_paused(env.integration_id, Module.CUSTOMERS, False)
+    assert scheduling.queue_due_syncs(env.store, env.container.sync_queue) == 1
+    env.pump()
+    [latest, first] = env.store.list_runs(env.integration_id).items
+    assert (latest.trigger, latest.status, first.trigger) == (Trigger.SCHEDULE, RunStatus.DONE, Trigger.MANUAL)
+
+
+def test_steps_of_a_paused_module_wait_and_continue_after_resume(env):
+    run = env.start(Module.CUSTOMERS)
+    env.pump(steps=2)
+    env.store.set_module_paused(env.integration_id, Module.CUSTOMERS, True)
+    env.pump()  # the next step is held: nothing is done while paused
+    held = env.store.get_run(env.integration_id, run.run_id)
+    assert held.status is RunStatus.RUNNING
+    env.store.set_module_paused(env.integration_id, Module.CUSTOMERS, False)
+    [again] = sync_now(env.container, TENANT, env.integration_id, [Module.CUSTOMERS])
+    assert again.run_id == run.run_id  # the run that was going, not a second one
+    later = runs.now() + runs.STALL_AFTER
+    scheduling.queue_due_syncs(env.store, env.container.sync_queue, at=later)
+    env.pump()
+    assert env.store.get_run(env.integration_id, run.run_id).status is RunStatus.DONE
+    assert env.mappings(Module.CUSTOMERS) and Side.CRM
+
+
+
+def test_steps_cut_short_by_their_time_budget_continue_where_they_stopped(aws, sandboxes, monkeypatch):  # noqa: F811
+    env = SyncEnv.connect(aws, sandboxes, crm={"generate": {"Accounts": 5}}, inventory={})
+    env.configure(Module.CUSTOMERS, crm_source=CrmSource.ACCOUNTS)
+    monkeypatch.setattr(passes, "STEP_BUDGET_S", 0.0)  # every step stops after its first record
+    run = env.sync(Module.CUSTOMERS)
+    assert run.status is RunStatus.DONE and run.counts.added == 5 and run.step > 5
+    names = Counter(c["contact_name"] for c in env.inventory_contacts())
+    assert len(names) == 5 and set(names.values()) == {1}
