@@ -140,3 +140,13 @@ def test_product_deactivated_in_the_crm_deactivates_the_item(aws, sandboxes):  #
     run = env.sync(Module.ITEMS)
     assert run.counts.updated == 1 and run.counts.failed == 0
     assert env.clients.inventory.get_item(lamp.inventory_id).values["status"] == "inactive"
+
+
+def test_a_second_crm_edit_right_after_a_sync_is_applied(env):
+    globex = linked(env, "Globex")
+    env.clients.crm.update_records("Accounts", [{"id": globex.crm_id, "Billing_City": "Bremen"}])
+    env.sync(Module.CUSTOMERS)  # reads the edit; the watermark is now that edit's second
+    env.clients.crm.update_records("Accounts", [{"id": globex.crm_id, "Billing_City": "Kiel"}])
+    run = env.sync(Module.CUSTOMERS)
+    assert run.counts.updated == 1
+    assert env.clients.inventory.get_contact(globex.inventory_id).values["billing_address"]["city"] == "Kiel"

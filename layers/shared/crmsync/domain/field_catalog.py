@@ -199,6 +199,8 @@ def _address_pairs(
     return tuple((f"{crm_prefix}{crm}", "text", f"{target}.{key}", _T) for crm, key in parts)
 
 
+# Usage_Unit is left out on purpose: it is a CRM picklist with fixed values, and the inventory's
+# free-text unit ("pcs", "hrs") would be refused on every two-way push. An admin may map it.
 DEFAULT_FIELD_MAP: tuple[DefaultPair, ...] = (
     *_pairs(
         Module.CUSTOMERS,
@@ -246,7 +248,6 @@ DEFAULT_FIELD_MAP: tuple[DefaultPair, ...] = (
         ("Product_Code", "text", "sku", _T),
         ("Unit_Price", "currency", "rate", _C),
         ("Description", "textarea", "description", _T),
-        ("Usage_Unit", "picklist", "unit", _T),
         ("Product_Active", "boolean", "status", _B),
         ("Taxable", "boolean", "is_taxable", _B),
     ),

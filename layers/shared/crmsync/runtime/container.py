@@ -12,9 +12,6 @@ from crmsync.ports.inventory import InventoryPort
 from crmsync.ports.secrets import IntegrationCredentials
 from crmsync.runtime.settings import Settings
 
-# The vendor allows 100 calls a minute per organization; pacing at 90 leaves room for network jitter,
-# which can bunch paced calls into one of the vendor's windows.
-INVENTORY_CALLS_PER_MINUTE = 90
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ class Container:
         """One pacer per inventory organization, shared by every client in this process."""
         from crmsync.adapters.pacer import PacerPool, TokenBucket
 
-        return PacerPool(lambda: TokenBucket(INVENTORY_CALLS_PER_MINUTE, 60.0))
+        return PacerPool(lambda: TokenBucket(self.settings.inventory_calls_per_minute, 60.0))
 
     def clients_for_credentials(self, credentials: IntegrationCredentials, inventory_org_id: str) -> VendorClients:
         """Clients for credentials not stored yet (connect)."""

@@ -21,6 +21,7 @@ class Settings(BaseModel):
     automation_queue_url: str = ""
     secret_prefix: str = ""
     allow_custom_endpoints: bool = False
+    inventory_calls_per_minute: int = 90
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,4 +37,5 @@ class Settings(BaseModel):
             automation_queue_url=env.get("AUTOMATION_QUEUE_URL", ""),
             secret_prefix=env.get("SECRET_PREFIX", ""),
             allow_custom_endpoints=env.get("ALLOW_CUSTOM_ENDPOINTS", "false").lower() == "true",
+            inventory_calls_per_minute=int(env.get("INVENTORY_CALLS_PER_MINUTE", "90")),
         )

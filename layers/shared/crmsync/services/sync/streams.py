@@ -9,10 +9,10 @@ records can share one, so a query asks for changes at or after the watermark (`>
 that were applied already are recognised by (id, change time) against their mapping. When a whole
 page shares one change time (a bulk import) the listing moves on by its position instead, so
 progress never stalls and no page is read twice.
-Once a phase has read its stream to the end, the watermark moves one second past the newest change
-it saw, so a run with nothing changed reads nothing again (a change committed in that very second
-after the last read would wait for the record's next change; both vendors stamp a change with the
-time it is made, so this needs a write racing the final read within one second).
+Once a phase has read its stream to the end, the watermark moves to the newest change it saw (not
+past it): a change committed in that same second after the last read is still read by the next run,
+and the records of that second read again are recognised as applied and skipped, so a run with
+nothing changed makes one list call per stream and no write.
 
 The CRM cannot sort a custom view (`cvid` refuses `sort_by`): through a view the listing goes by
 position, and the watermark moves only when the phase ends, to the phase's start less `CLOCK_SKEW`
@@ -84,7 +84,7 @@ def start(watermark: datetime | None, now: datetime, *, full: bool = False, back
 def end_of_phase(at: Position, by_time: bool) -> datetime | None:
     """Where the watermark goes when the phase has read its stream to the end (None: stays)."""
     if by_time:
-        return at.newest + SECOND if at.newest else None
+        return at.newest
     return at.started - CLOCK_SKEW if at.started else None
 
 
