@@ -13,7 +13,6 @@ from crmsync.ports.secrets import IntegrationCredentials
 from crmsync.runtime.settings import Settings
 
 
-
 @dataclass(frozen=True)
 class VendorClients:
     crm: CrmPort
