@@ -83,10 +83,13 @@ def test_sync_runs_over_http_from_save_to_schedule(stack, api):
     edit = httpx.put(f"{crm_url}/crm/v8/Accounts/{acme['crm_id']}", headers=crm_auth,
                      json={"data": [{"Billing_City": "Potsdam"}]})
     assert edit.status_code == 200, edit.text
+    # The edit's own CRM notification may start a webhook run first; then POST /sync answers with that
+    # run (one run per module at a time). Either way exactly one run applies the edit, with one update.
     accepted = api.post(f"{base}/sync", headers=key, json={"modules": ["customers"]})
     assert accepted.status_code == 202
-    second = next(r for r in settled() if r["run_id"] == accepted.json()["runs"][0]["run_id"])
-    assert (second["trigger"], second["counts"]["updated"]) == ("manual", 1)
+    settled()
+    applying = [r for r in runs() if r["counts"]["updated"]]
+    assert [(r["trigger"] in ("manual", "webhook"), r["counts"]["updated"]) for r in applying] == [(True, 1)]
     inventory_auth = token(inventory_url, inventory)
     contact = httpx.get(f"{inventory_url}/inventory/v1/contacts/{acme['inventory_contact_id']}", headers=inventory_auth,
                         params={"organization_id": inventory["organization_id"]}).json()["contact"]
