@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: help setup demo dev test lint unit-test sam-build openapi requirements clean-local clean \
-        sandbox-crm sandbox-inventory check-java
+        sandbox-crm sandbox-inventory check-java bench
 
 help:
 	@echo "make demo   - set up everything, start the local stack and run the product's main job"
@@ -23,6 +23,7 @@ help:
 	@echo "make dev    - run the local stack until Ctrl-C (API on http://127.0.0.1:3000)"
 	@echo "make sandbox-crm / sandbox-inventory - run one vendor sandbox standalone"
 	@echo "make openapi / requirements - regenerate openapi.json / the layer's requirements.txt"
+	@echo "make bench  - print the benchmarks' figures (bench/README.md)"
 	@echo "make clean-local - wipe the local stack's data"
 
 # ------------------------------------------------------------------ setup
@@ -84,6 +85,11 @@ sandbox-crm: $(VENV)/.installed
 
 sandbox-inventory: $(VENV)/.installed
 	$(PY) -m local.sandboxes.inventory
+
+bench: setup
+	$(PY) -m bench.planning_core
+	$(PY) -m bench.sync_calls
+	$(PY) -m bench.automation_latency
 
 clean-local:
 	rm -rf .local-data .local
