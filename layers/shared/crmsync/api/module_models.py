@@ -90,7 +90,7 @@ class PreferencesOut(_Preferences):
         )
 
 
-class LastRunCounts(BaseModel):
+class RunCountsOut(BaseModel):
     added: int
     updated: int
     deleted: int
@@ -99,7 +99,7 @@ class LastRunCounts(BaseModel):
     failed: int
 
     @classmethod
-    def of(cls, counts: RunCounts | None) -> LastRunCounts | None:
+    def of(cls, counts: RunCounts | None) -> RunCountsOut | None:
         return None if counts is None else cls(**counts.model_dump())
 
 
@@ -113,7 +113,7 @@ class ModuleOut(BaseModel):
     paused: bool
     status: ModuleStatus
     last_run_id: str | None = None
-    last_run_counts: LastRunCounts | None = None
+    last_run_counts: RunCountsOut | None = None
     updated_at: datetime | None = None
 
     @classmethod
@@ -126,7 +126,7 @@ class ModuleOut(BaseModel):
             paused=preferences.paused,
             status=preferences.status,
             last_run_id=preferences.last_run_id,
-            last_run_counts=LastRunCounts.of(preferences.last_run_counts),
+            last_run_counts=RunCountsOut.of(preferences.last_run_counts),
             updated_at=preferences.updated_at,
         )
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crmsync.api.module_models import RunCountsOut
 from crmsync.domain.models import Failure, Module, RunStatus, SyncRun, Trigger
 from crmsync.ports.inventory import InventoryRecord
 
@@ -30,15 +31,6 @@ class StartedRunOut(BaseModel):
 
 class SyncAccepted(BaseModel):
     runs: list[StartedRunOut]
-
-
-class RunCountsOut(BaseModel):
-    added: int
-    updated: int
-    deleted: int
-    skipped: int
-    conflicts: int
-    failed: int
 
 
 class FailureOut(BaseModel):
