@@ -86,9 +86,10 @@ def test_phase_starts_at_the_watermark_or_where_an_unfinished_run_began_or_reads
     assert streams.start(at(600), now, back_to=at(60)).since == at(60) - streams.CLOCK_SKEW
 
 
-def test_finished_phase_moves_the_watermark_to_the_newest_change_read_or_to_its_start_less_the_clock_skew():
-    # Not past the newest change: an edit stamped in that same second after the read must still be seen.
-    assert streams.end_of_phase(Position(newest=at(7), started=at(99)), by_time=True) == at(7)
+def test_finished_phase_moves_the_watermark_past_a_settled_newest_change_or_to_its_start_less_the_clock_skew():
+    assert streams.end_of_phase(Position(newest=at(7), started=at(99)), by_time=True, now=at(99)) == at(8)
+    # A change in the last few seconds stays: an edit stamped in that second after the read is read next time.
+    assert streams.end_of_phase(Position(newest=at(95), started=at(90)), by_time=True, now=at(99)) == at(95)
     assert streams.end_of_phase(Position(started=at(99)), by_time=True) is None
     assert streams.end_of_phase(Position(newest=at(7), started=at(999)), by_time=False) == at(999) - streams.CLOCK_SKEW
 

@@ -124,7 +124,7 @@ def _checkpoint(step: Step, stream: str, at: Position, page: streams.StreamPage,
         step.store.advance_watermark(step.integration_id, step.module, stream, top)
     if after is None:
         finished = at.model_copy(update={"newest": streams.newest(page.records[:done], at.newest)})
-        end = streams.end_of_phase(finished, page.by_time)
+        end = streams.end_of_phase(finished, page.by_time, now=step.now)
         if end is not None:
             step.store.advance_watermark(step.integration_id, step.module, stream, end)
     return after

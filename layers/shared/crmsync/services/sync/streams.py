@@ -9,10 +9,11 @@ records can share one, so a query asks for changes at or after the watermark (`>
 that were applied already are recognised by (id, change time) against their mapping. When a whole
 page shares one change time (a bulk import) the listing moves on by its position instead, so
 progress never stalls and no page is read twice.
-Once a phase has read its stream to the end, the watermark moves to the newest change it saw (not
-past it): a change committed in that same second after the last read is still read by the next run,
-and the records of that second read again are recognised as applied and skipped, so a run with
-nothing changed makes one list call per stream and no write.
+Once a phase has read its stream to the end, the watermark moves one second past the newest change
+it saw when that change is `SETTLED` older than the end of the read (so a run with nothing changed
+reads nothing again, even after a bulk import stamped in one second); when the newest change is more
+recent than that, the watermark stays at it, so an edit committed in that same second after the last
+read is still read by the next run (the records of that second read again are recognised as applied).
 
 The CRM cannot sort a custom view (`cvid` refuses `sort_by`): through a view the listing goes by
 position, and the watermark moves only when the phase ends, to the phase's start less `CLOCK_SKEW`
@@ -40,6 +41,7 @@ from crmsync.services.sync.state import Position
 CLOCK_SKEW = timedelta(minutes=5)  # how far our clock may run ahead of a vendor's
 FULL_READ_EVERY = timedelta(hours=24)
 SECOND = timedelta(seconds=1)  # the vendors' timestamp resolution
+SETTLED = timedelta(seconds=10)  # a second this far behind the end of a read can take no more changes
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,17 @@ def start(watermark: datetime | None, now: datetime, *, full: bool = False, back
     return Position(since=since, started=now)
 
 
-def end_of_phase(at: Position, by_time: bool) -> datetime | None:
-    """Where the watermark goes when the phase has read its stream to the end (None: stays)."""
+def end_of_phase(at: Position, by_time: bool, now: datetime | None = None) -> datetime | None:
+    """Where the watermark goes when the phase has read its stream to the end (None: stays).
+
+    Past the newest change (its second is done) when that change is at least `SETTLED` older than
+    the end of the read; at it otherwise, so an edit committed in that second is read next time.
+    """
     if by_time:
-        return at.newest
+        if at.newest is None:
+            return None
+        settled = now is not None and now - at.newest >= SETTLED
+        return at.newest + SECOND if settled else at.newest
     return at.started - CLOCK_SKEW if at.started else None
 
 
