@@ -15,6 +15,7 @@ import pytest
 
 from crmsync.domain.automation import invoice_reference, quote_reference
 from crmsync.services import automation
+from tests.e2e.sandbox_api import auth, connect_body, seed, wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -26,53 +27,9 @@ ALL_TRIGGERS = {
 }
 
 
-def wait_for(condition, timeout: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"{what} not met in time")
 
 
-def seed(url: str, body: dict) -> dict:
-    reply = httpx.post(f"{url}/_sandbox/seed", json=body, timeout=60)
-    reply.raise_for_status()
-    return reply.json()
 
-
-_tokens: dict[tuple[str, str], str] = {}
-
-
-def token(url: str, seeded: dict) -> str:
-    """One access token per sandbox and grant (the vendors allow only a few per refresh token)."""
-    key = (url, seeded["refresh_token"])
-    if key not in _tokens:
-        reply = httpx.post(
-            f"{url}/oauth/v2/token",
-            data={
-                "grant_type": "refresh_token",
-                "client_id": seeded["client_id"],
-                "client_secret": seeded["client_secret"],
-                "refresh_token": seeded["refresh_token"],
-            },
-        )
-        _tokens[key] = reply.json()["access_token"]
-    return _tokens[key]
-
-
-def connect_body(stack, crm: dict, inventory: dict, role: str = "primary") -> dict:
-    def side(seeded: dict, url: str) -> dict:
-        return {k: seeded[k] for k in ("client_id", "client_secret", "refresh_token")} | {"base_url": url}
-
-    return {
-        "role": role,
-        "crm": {"org_id": crm["org_id"], **side(crm, stack.endpoints["crm"])},
-        "inventory": {
-            "organization_id": inventory["organization_id"],
-            **side(inventory, stack.endpoints["inventory"]),
-        },
-    }
 
 
 @dataclass
@@ -94,7 +51,7 @@ class World:
             method,
             f"{self.stack.endpoints['crm']}/crm/v8{path}",
             json=body,
-            headers={"Authorization": f"Zoho-oauthtoken {token(self.stack.endpoints['crm'], self.crm_seed)}"},
+            headers=auth(self.stack.endpoints["crm"], self.crm_seed),
         )
         assert reply.status_code < 300, reply.text
         return reply.json() if reply.content else {}
@@ -124,7 +81,7 @@ class World:
             method,
             f"{base}/inventory/v1{path}",
             params={"organization_id": self.inventory_seed["organization_id"], **params},
-            headers={"Authorization": f"Zoho-oauthtoken {token(base, self.inventory_seed)}"},
+            headers=auth(base, self.inventory_seed),
         )
         assert reply.status_code < 300, reply.text
         return reply.json()

@@ -3,37 +3,15 @@ callbacks reaching the webhook route, disable and background delete."""
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
+
+from tests.e2e.sandbox_api import connect_body, seed, token, wait_for
 
 pytestmark = pytest.mark.stack
 
 
-def seed(url: str, body: dict) -> dict:
-    reply = httpx.post(f"{url}/_sandbox/seed", json=body, timeout=60)
-    reply.raise_for_status()
-    return reply.json()
 
-
-def connect_body(stack, crm: dict, inventory: dict) -> dict:
-    def side(seeded: dict, url: str) -> dict:
-        return {key: seeded[key] for key in ("client_id", "client_secret", "refresh_token")} | {"base_url": url}
-
-    return {
-        "crm": {"org_id": crm["org_id"], **side(crm, stack.endpoints["crm"])},
-        "inventory": {"organization_id": inventory["organization_id"], **side(inventory, stack.endpoints["inventory"])},
-    }
-
-
-def wait_for(condition, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 def invocations(stack, function: str) -> list[dict]:
@@ -59,11 +37,9 @@ def test_connect_refuse_callback_disable_and_delete_over_http(stack, api):
     # An edit in the CRM sends a real notification to our webhook route, which accepts it.
     before = len(invocations(stack, "WebhookIntakeFunction"))
     account_id = crm["ids"]["Accounts"][0]
-    token = httpx.post(f"{stack.endpoints['crm']}/oauth/v2/token", data={
-        "grant_type": "refresh_token", "client_id": crm["client_id"], "client_secret": crm["client_secret"],
-        "refresh_token": crm["refresh_token"]}).json()["access_token"]
+    access = token(stack.endpoints["crm"], crm)
     edit = httpx.put(f"{stack.endpoints['crm']}/crm/v8/Accounts/{account_id}",
-                     json={"data": [{"Phone": "+49 30 1234567"}]}, headers={"Authorization": f"Zoho-oauthtoken {token}"})
+                     json={"data": [{"Phone": "+49 30 1234567"}]}, headers={"Authorization": f"Zoho-oauthtoken {access}"})
     assert edit.status_code == 200, edit.text
     delivered = wait_for(lambda: invocations(stack, "WebhookIntakeFunction")[before:])
     assert delivered[0]["ok"]

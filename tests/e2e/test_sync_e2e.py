@@ -7,10 +7,10 @@ Small seeds: the stack paces the inventory at its real 100 calls a minute.
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
+
+from tests.e2e.sandbox_api import auth, connect_body, seed, wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -18,25 +18,7 @@ ACCOUNTS = [{"Account_Name": "Acme Tools", "Billing_City": "Berlin"}, {"Account_
 CONTACTS = [{"First_Name": "Ada", "Last_Name": "Lovelace"}]
 
 
-def seed(url: str, body: dict) -> dict:
-    reply = httpx.post(f"{url}/_sandbox/seed", json=body, timeout=60)
-    reply.raise_for_status()
-    return reply.json()
 
-
-def token(url: str, seeded: dict) -> dict[str, str]:
-    form = {"grant_type": "refresh_token", **{k: seeded[k] for k in ("client_id", "client_secret", "refresh_token")}}
-    access = httpx.post(f"{url}/oauth/v2/token", data=form).json()["access_token"]
-    return {"Authorization": f"Zoho-oauthtoken {access}"}
-
-
-def wait_for(condition, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
 
 
 def test_sync_runs_over_http_from_save_to_schedule(stack, api):
@@ -46,12 +28,7 @@ def test_sync_runs_over_http_from_save_to_schedule(stack, api):
     inventory = seed(inventory_url, {"organization": {"currency_code": "USD"},
                                      "contacts": [{"contact_name": "Initech", "contact_type": "customer"}]})
 
-    def side(seeded: dict, url: str) -> dict:
-        return {k: seeded[k] for k in ("client_id", "client_secret", "refresh_token")} | {"base_url": url}
-
-    created = api.post("/integrations", headers=key, json={
-        "crm": {"org_id": crm["org_id"], **side(crm, crm_url)},
-        "inventory": {"organization_id": inventory["organization_id"], **side(inventory, inventory_url)}})
+    created = api.post("/integrations", headers=key, json=connect_body(stack, crm, inventory))
     assert created.status_code == 201, created.text
     base = f"/integrations/{created.json()['integration_id']}"
 
@@ -79,7 +56,7 @@ def test_sync_runs_over_http_from_save_to_schedule(stack, api):
 
     listed = api.get(f"{base}/contacts", params={"source": "crm", "type": "customer"}, headers=key).json()
     acme = next(c for c in listed["contacts"] if c["name"] == "Acme Tools")
-    crm_auth = token(crm_url, crm)
+    crm_auth = auth(crm_url, crm)
     edit = httpx.put(f"{crm_url}/crm/v8/Accounts/{acme['crm_id']}", headers=crm_auth,
                      json={"data": [{"Billing_City": "Potsdam"}]})
     assert edit.status_code == 200, edit.text
@@ -90,7 +67,7 @@ def test_sync_runs_over_http_from_save_to_schedule(stack, api):
     settled()
     applying = [r for r in runs() if r["counts"]["updated"]]
     assert [(r["trigger"] in ("manual", "webhook"), r["counts"]["updated"]) for r in applying] == [(True, 1)]
-    inventory_auth = token(inventory_url, inventory)
+    inventory_auth = auth(inventory_url, inventory)
     contact = httpx.get(f"{inventory_url}/inventory/v1/contacts/{acme['inventory_contact_id']}", headers=inventory_auth,
                         params={"organization_id": inventory["organization_id"]}).json()["contact"]
     assert contact["billing_address"]["city"] == "Potsdam"

@@ -11,7 +11,7 @@ import itertools
 import httpx
 import pytest
 
-from tests.e2e.test_sync_e2e import seed, token, wait_for
+from tests.e2e.sandbox_api import auth, connect_body, seed, wait_for
 
 pytestmark = pytest.mark.stack
 
@@ -38,12 +38,7 @@ def test_first_sync_per_customer_source_then_pause_and_resync(stack, api, source
                          "records": {"Accounts": ACCOUNTS, "Contacts": CONTACTS}})
     inventory = seed(inventory_url, {"organization": {"currency_code": "USD"}})
 
-    def side(seeded: dict, url: str) -> dict:
-        return {k: seeded[k] for k in ("client_id", "client_secret", "refresh_token")} | {"base_url": url}
-
-    created = api.post("/integrations", headers=key, json={
-        "crm": {"org_id": crm["org_id"], **side(crm, crm_url)},
-        "inventory": {"organization_id": inventory["organization_id"], **side(inventory, inventory_url)}})
+    created = api.post("/integrations", headers=key, json=connect_body(stack, crm, inventory))
     assert created.status_code == 201, created.text
     base = f"/integrations/{created.json()['integration_id']}"
 
@@ -67,13 +62,13 @@ def test_first_sync_per_customer_source_then_pause_and_resync(stack, api, source
     record = f"/crm/v8/{contact['crm_module']}/{contact['crm_id']}"
     changed = {"Accounts": {"Website": "https://resynced.example"}, "Contacts": {"Email": "resync@example.com"}}
     edit = httpx.put(f"{crm_url}{record}", json={"data": [changed[contact["crm_module"]]]},
-                     headers=token(crm_url, crm))
+                     headers=auth(crm_url, crm))
     assert edit.status_code == 200, edit.text
     resynced = api.post(f"{base}/contacts/{contact['inventory_contact_id']}/resync", headers=key)
     assert resynced.status_code == 200, resynced.text
     full = httpx.get(f"{inventory_url}/inventory/v1/contacts/{contact['inventory_contact_id']}",
                      params={"organization_id": inventory["organization_id"]},
-                     headers=token(inventory_url, inventory)).json()["contact"]
+                     headers=auth(inventory_url, inventory)).json()["contact"]
     if contact["crm_module"] == "Accounts":
         assert full["website"] == "https://resynced.example"
     else:

@@ -36,6 +36,11 @@ class Unauthorized(Exception):
     """The request reached a route without an authorized tenant."""
 
 
+def error_doc(description: str) -> dict:
+    """An OpenAPI `responses` entry for an error answered in the error shape."""
+    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
+
+
 def error_response(status: int, code: str, message: str, details: dict | None = None) -> Response:
     body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details or {}))
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json())

@@ -81,6 +81,10 @@ class IntegrationState(StrEnum):
     DELETED = "deleted"
 
 
+STOPPED_STATES = frozenset({IntegrationState.DISABLED, IntegrationState.DELETING, IntegrationState.DELETED})
+"""States in which an integration does no work: notifications, queued steps and triggers are dropped."""
+
+
 class ModuleStatus(StrEnum):
     NEVER_SYNCED = "never_synced"
     QUEUED = "queued"

@@ -20,12 +20,16 @@ from crmsync.api.automation_models import CrmTransactionEventMessage
 from crmsync.api.messages import DealEventMessage, SyncMessage
 from crmsync.api.models import CrmNotification, NotificationAccepted
 from crmsync.domain.errors import CrmsyncError
-from crmsync.domain.models import ActivityEntry, IntegrationState, WebhookDelivery, time_sortable_id
+from crmsync.domain.models import (
+    STOPPED_STATES,
+    ActivityEntry,
+    WebhookDelivery,
+    time_sortable_id,
+)
 from crmsync.runtime.observability import bind, logger, metrics
 
 SYNC_MODULES = {"Accounts": "customers", "Contacts": "customers", "Vendors": "vendors", "Products": "items"}
 TRANSACTION_MODULES = {"Quotes", "Sales_Orders", "Purchase_Orders"}
-STOPPED = {IntegrationState.DISABLED, IntegrationState.DELETING, IntegrationState.DELETED}
 
 
 class BadChannelToken(CrmsyncError):
@@ -49,7 +53,7 @@ def accept_notification(container, integration_id: str, note: CrmNotification) -
         raise BadChannelToken("The notification's channel or token is not valid for this integration.")
     bind(tenant_id=integration.tenant_id, integration_id=integration_id)
     now = datetime.now(UTC)
-    if integration.state in STOPPED:
+    if integration.state in STOPPED_STATES:
         store.add_activity(
             ActivityEntry(
                 integration_id=integration_id,

@@ -8,13 +8,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from crmsync.api.automation_models import ActivityList, ActivityOut
-from crmsync.api.errors import ErrorResponse
+from crmsync.api.errors import error_doc
 from crmsync.api.tenancy import current_tenant
 from crmsync.services.integrations import get_integration
 
 router = Router()
 ERRORS = {
-    code: {"description": text, "content": {"application/json": {"model": ErrorResponse}}}
+    code: error_doc(text)
     for code, text in {
         400: "A cursor this listing did not issue",
         401: "Missing or bad API key",

@@ -18,7 +18,7 @@ from crmsync.api.automation_models import (
     TransactionList,
     TransactionOut,
 )
-from crmsync.api.errors import ErrorResponse
+from crmsync.api.errors import error_doc
 from crmsync.api.tenancy import current_tenant
 from crmsync.services import transactions as service
 from crmsync.services.transactions import CrmActor
@@ -30,18 +30,16 @@ CrmUserId = Annotated[str, Header(min_length=1, max_length=40, description="The 
 CrmRoleId = Annotated[str | None, Header(max_length=40, description="The acting CRM user's role")]
 
 
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
 ERRORS = {
-    401: _error("Missing or bad API key"),
-    403: _error("The CRM user's grants lack the permission named in details.permission (T2)"),
-    404: _error("No such integration for this tenant, or the CRM record is not linked"),
-    409: _error("Transaction sync is off, or the integration is secondary"),
-    422: _error("Invalid fields or missing X-Crm-User-Id; details.fields names each"),
-    502: _error("The CRM or inventory API refused the call"),
-    503: _error("The CRM or inventory API is failing; retry later"),
+    401: error_doc("Missing or bad API key"),
+    403: error_doc("The CRM user's grants lack the permission named in details.permission (T2)"),
+    404: error_doc("No such integration for this tenant, or the CRM record is not linked"),
+    409: error_doc("Transaction sync is off, or the integration is secondary"),
+    422: error_doc("Invalid fields or missing X-Crm-User-Id; details.fields names each"),
+    502: error_doc("The CRM or inventory API refused the call"),
+    503: error_doc("The CRM or inventory API is failing; retry later"),
 }
 CREATED = {
     201: {"description": "Created in inventory", "content": {"application/json": {"model": TransactionOut}}}

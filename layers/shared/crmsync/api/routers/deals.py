@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from crmsync.api.automation_models import DealLinkIn, DealLinkOut, DealList, DealOut
-from crmsync.api.errors import ErrorResponse
+from crmsync.api.errors import error_doc
 from crmsync.api.tenancy import current_tenant
 from crmsync.domain.automation import TransactionType
 from crmsync.ports.crm import CrmRecord
@@ -21,20 +21,18 @@ TxnId = Annotated[str, Path(max_length=40)]
 LinkableType = Annotated[Literal["quotes", "sales_orders", "invoices", "expenses"], Path()]
 
 
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
 READ = {
-    401: _error("Missing or bad API key"),
-    404: _error("No such integration, or the customer is not linked to a CRM record"),
-    422: _error("Invalid query"),
-    502: _error("The CRM API refused the call"),
-    503: _error("The CRM API is failing; retry later"),
+    401: error_doc("Missing or bad API key"),
+    404: error_doc("No such integration, or the customer is not linked to a CRM record"),
+    422: error_doc("Invalid query"),
+    502: error_doc("The CRM API refused the call"),
+    503: error_doc("The CRM API is failing; retry later"),
 }
 WRITE = READ | {
-    404: _error("No such integration, transaction or deal, or no association to remove"),
-    409: _error("A trigger made the association (A5), or the integration is secondary"),
+    404: error_doc("No such integration, transaction or deal, or no association to remove"),
+    409: error_doc("A trigger made the association (A5), or the integration is secondary"),
 }
 
 

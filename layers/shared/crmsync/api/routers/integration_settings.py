@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from crmsync.api.errors import ErrorResponse
+from crmsync.api.errors import error_doc
 from crmsync.api.lifecycle_models import AutomationIn, CrmPermissionsIn
 from crmsync.api.models import IntegrationOut
 from crmsync.api.tenancy import current_tenant
@@ -16,7 +16,7 @@ from crmsync.services import lifecycle
 router = Router()
 IntegrationId = Annotated[str, Path(max_length=64)]
 ERRORS = {
-    code: {"description": text, "content": {"application/json": {"model": ErrorResponse}}}
+    code: error_doc(text)
     for code, text in {
         401: "Missing or bad API key",
         404: "No such integration for this tenant",

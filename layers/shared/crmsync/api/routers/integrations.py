@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from crmsync.api.errors import ErrorResponse
+from crmsync.api.errors import error_doc
 from crmsync.api.lifecycle_models import (
     ConnectIn,
     DeleteAccepted,
@@ -28,12 +28,10 @@ router = Router()
 IntegrationId = Annotated[str, Path(max_length=64)]
 
 
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
-COMMON = {401: _error("Missing or bad API key"), 404: _error("No such integration for this tenant")}
-STATE = {**COMMON, 409: _error("The integration is not in a state that allows this")}
+COMMON = {401: error_doc("Missing or bad API key"), 404: error_doc("No such integration for this tenant")}
+STATE = {**COMMON, 409: error_doc("The integration is not in a state that allows this")}
 
 
 def _container():
@@ -69,9 +67,9 @@ def list_integrations(
     responses={
         201: {"description": "Connected", "content": {"application/json": {"model": IntegrationOut}}},
         401: COMMON[401],
-        409: _error("An organization is already integrated"),
-        422: _error("Invalid fields, or a vendor prerequisite failed (edition, currency)"),
-        502: _error("The CRM or inventory API failed"),
+        409: error_doc("An organization is already integrated"),
+        422: error_doc("Invalid fields, or a vendor prerequisite failed (edition, currency)"),
+        502: error_doc("The CRM or inventory API failed"),
     },
 )
 def connect_integration(body: Annotated[ConnectIn, Body()]) -> Response[IntegrationOut]:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from crmsync.api.errors import ErrorResponse
+from crmsync.api.errors import error_doc
 from crmsync.api.module_models import ModuleFieldsOut, ModuleOut, PreferencesIn
 from crmsync.api.tenancy import current_tenant
 from crmsync.domain.models import CrmSource, Integration, Module
@@ -17,20 +17,18 @@ from crmsync.services.integrations import get_integration
 router = Router()
 
 
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
 READ_ERRORS = {
-    401: _error("Missing or bad API key"),
-    404: _error("No such integration for this tenant"),
-    422: _error("Invalid module or query; details.fields names each field and why"),
-    502: _error("The CRM or inventory API refused the call"),
-    503: _error("The CRM or inventory API is failing; retry later"),
+    401: error_doc("Missing or bad API key"),
+    404: error_doc("No such integration for this tenant"),
+    422: error_doc("Invalid module or query; details.fields names each field and why"),
+    502: error_doc("The CRM or inventory API refused the call"),
+    503: error_doc("The CRM or inventory API is failing; retry later"),
 }
 SAVE_ERRORS = READ_ERRORS | {
-    409: _error("Stale version (details.current is the current one), or no sync possible now"),
-    422: _error("Preferences that cannot work; details.fields names each field and why"),
+    409: error_doc("Stale version (details.current is the current one), or no sync possible now"),
+    422: error_doc("Preferences that cannot work; details.fields names each field and why"),
 }
 
 IntegrationId = Annotated[str, Path(max_length=64)]

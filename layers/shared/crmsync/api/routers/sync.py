@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from crmsync.api.errors import ErrorResponse
+from crmsync.api.errors import error_doc
 from crmsync.api.sync_models import (
     ContactOut,
     CrmContactList,
@@ -35,13 +35,11 @@ router = Router()
 IntegrationId = Annotated[str, Path(max_length=64)]
 
 
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
-COMMON = {401: _error("Missing or bad API key"), 404: _error("No such integration (or record) for this tenant")}
-VENDOR = {502: _error("The CRM or inventory API refused the call"), 503: _error("The CRM or inventory API is failing")}
-STATE = {**COMMON, 409: _error("The integration or module is paused, disabled or not configured")}
+COMMON = {401: error_doc("Missing or bad API key"), 404: error_doc("No such integration (or record) for this tenant")}
+VENDOR = {502: error_doc("The CRM or inventory API refused the call"), 503: error_doc("The CRM or inventory API is failing")}
+STATE = {**COMMON, 409: error_doc("The integration or module is paused, disabled or not configured")}
 
 
 def _container():
@@ -89,7 +87,7 @@ def get_run(integration_id: IntegrationId, run_id: Annotated[str, Path(max_lengt
 @router.post(
     "/integrations/<integration_id>/contacts/<inventory_contact_id>/resync",
     summary="Re-sync one customer or vendor from the CRM now (S4)",
-    responses={**STATE, **VENDOR, 422: _error("Inventory refused the CRM's values; the message says why")},
+    responses={**STATE, **VENDOR, 422: error_doc("Inventory refused the CRM's values; the message says why")},
 )
 def resync_contact(
     integration_id: IntegrationId, inventory_contact_id: Annotated[str, Path(max_length=64)]
@@ -101,7 +99,7 @@ def resync_contact(
 @router.get(
     "/integrations/<integration_id>/contacts",
     summary="Customers or vendors that came from the CRM (W1)",
-    responses={**COMMON, 422: _error("Invalid query")},
+    responses={**COMMON, 422: error_doc("Invalid query")},
 )
 def list_crm_contacts(
     integration_id: IntegrationId,
@@ -128,7 +126,7 @@ def list_crm_contacts(
 @router.get(
     "/integrations/<integration_id>/crm/search",
     summary="Search the CRM: accounts by name, contacts by first and last name, vendors by name (W2)",
-    responses={**COMMON, **VENDOR, 422: _error("Invalid query; details.fields names each field and why")},
+    responses={**COMMON, **VENDOR, 422: error_doc("Invalid query; details.fields names each field and why")},
 )
 def search_crm(
     integration_id: IntegrationId,

@@ -7,15 +7,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from crmsync.api.errors import ErrorResponse
+from crmsync.api.errors import error_doc
 from crmsync.api.models import CrmNotification, NotificationAccepted
 from crmsync.services.intake import accept_notification
 
 router = Router()
 
 
-def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
 @router.post(
@@ -23,9 +21,9 @@ def _error(description: str) -> dict:
     summary="CRM notification callback (S2, A1)",
     security=[],
     responses={
-        401: _error("Unknown integration, channel or token; nothing is queued"),
-        413: _error("Body too large"),
-        422: _error("Malformed notification"),
+        401: error_doc("Unknown integration, channel or token; nothing is queued"),
+        413: error_doc("Body too large"),
+        422: error_doc("Malformed notification"),
     },
 )
 def crm_notification(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crmsync.api.messages import SyncMessage
 from crmsync.domain.errors import ConflictError
 from crmsync.domain.models import (
+    STOPPED_STATES,
     Integration,
     IntegrationState,
     Module,
@@ -23,8 +24,6 @@ from crmsync.services.sync.apply import Applier, fails_the_step
 from crmsync.services.sync.context import plan_context
 from crmsync.services.sync.state import Position, RunState, read_state
 
-STOPPED = {IntegrationState.DISABLED, IntegrationState.DELETING, IntegrationState.DELETED}
-
 
 def run_sync_step(container, message: SyncMessage) -> None:
     """Does the step the message names and queues the next; drops messages that are stale or moot.
@@ -35,7 +34,7 @@ def run_sync_step(container, message: SyncMessage) -> None:
     bind(integration_id=message.integration_id)
     store = container.store
     integration = store.get_integration(message.integration_id)
-    if integration is None or integration.state in STOPPED:
+    if integration is None or integration.state in STOPPED_STATES:
         logger.info("sync message dropped", extra={"reason": "integration missing or stopped"})
         return
     module = Module(message.module)
