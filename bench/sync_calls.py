@@ -179,7 +179,7 @@ class Bench:
 
     def run(self):
         """One manual run of the customers module, pumped through the queue until it is done."""
-        from crmsync.api.messages import SyncQueueMessage
+        from crmsync.contracts.queues import SyncQueueMessage
         from crmsync.domain.models import Module, Trigger
         from crmsync.services.sync import runs
         from crmsync.services.sync.engine import run_sync_step

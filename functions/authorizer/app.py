@@ -3,8 +3,8 @@
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crmsync.api.authorizer import authorize
+from crmsync.observability import logger, tracer
 from crmsync.runtime.container import get_container
-from crmsync.runtime.observability import logger, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)

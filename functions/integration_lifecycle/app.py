@@ -4,8 +4,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crmsync.api.app import lifecycle_resolver, resolve
+from crmsync.observability import logger, metrics, tracer
 from crmsync.runtime.container import get_container
-from crmsync.runtime.observability import logger, metrics, tracer
 
 app = lifecycle_resolver()
 

@@ -3,8 +3,8 @@ notification channels that expire soon (S2), and re-queue deals changed since th
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from crmsync.observability import logger, metrics, tracer
 from crmsync.runtime.container import get_container
-from crmsync.runtime.observability import logger, metrics, tracer
 from crmsync.services import automation, channels
 from crmsync.services.scheduling import queue_due_syncs
 

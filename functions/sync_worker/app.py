@@ -4,9 +4,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crmsync.api.messages import DeleteIntegrationMessage, SyncQueueMessage
+from crmsync.contracts.queues import DeleteIntegrationMessage, SyncQueueMessage
+from crmsync.observability import logger, metrics, tracer
 from crmsync.runtime.container import get_container
-from crmsync.runtime.observability import logger, metrics, tracer
 from crmsync.services.deletion import run_deletion_step
 from crmsync.services.sync_steps import run_sync_step
 

@@ -8,9 +8,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crmsync.api.automation_models import AutomationQueueMessage, CrmTransactionEventMessage
+from crmsync.contracts.queues import AutomationQueueMessage, CrmTransactionEventMessage
+from crmsync.observability import logger, metrics, tracer
 from crmsync.runtime.container import get_container
-from crmsync.runtime.observability import logger, metrics, tracer
 from crmsync.services.automation import handle_deal_event
 from crmsync.services.transactions import handle_crm_transaction_event
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from crmsync.adapters.dynamodb import DynamoStore
-from crmsync.api.messages import DealEventMessage
+from crmsync.contracts.queues import DealEventMessage
 from crmsync.domain.automation import invoice_reference
 from crmsync.domain.models import CrmSource, Mapping, Module, ModulePreferences, ModuleSettings, Side
 from crmsync.domain.sync.model import RecordKind

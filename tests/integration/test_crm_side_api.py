@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from crmsync.api.automation_models import CrmTransactionEventMessage
+from crmsync.contracts.queues import CrmTransactionEventMessage
 from crmsync.domain.automation import crm_transaction_reference
 from crmsync.domain.models import Role
 from crmsync.services.transactions import handle_crm_transaction_event

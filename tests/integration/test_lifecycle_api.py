@@ -387,7 +387,7 @@ def test_no_oauth_secret_reaches_a_log_line_during_connect_and_delete(env, caplo
     import io
     import logging
 
-    from crmsync.runtime.observability import logger
+    from crmsync.observability import logger
 
     stream = io.StringIO()
     capture = logging.StreamHandler(stream)

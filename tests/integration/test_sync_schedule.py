@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crmsync.api.messages import SyncMessage
+from crmsync.contracts.queues import SyncMessage
 from crmsync.domain.models import CrmSource, IntegrationState, Module, ModuleStatus, RunStatus, Trigger
 from crmsync.services import scheduling
 from crmsync.services.sync.engine import run_sync_step

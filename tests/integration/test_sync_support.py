@@ -25,7 +25,7 @@ import pytest
 
 from crmsync.adapters.dynamodb import DynamoStore
 from crmsync.adapters.pacer import PacerPool, TokenBucket
-from crmsync.api.messages import SyncMessage, SyncQueueMessage
+from crmsync.contracts.queues import SyncMessage, SyncQueueMessage
 from crmsync.domain.models import (
     Integration,
     Module,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from crmsync.api.automation_models import AutomationQueueMessage, CrmTransactionEventMessage
-from crmsync.api.messages import DealEventMessage
+from crmsync.contracts.queues import AutomationQueueMessage, CrmTransactionEventMessage, DealEventMessage
 from crmsync.domain.automation import (
     StageOutcome,
     StageRule,

@@ -5,7 +5,7 @@ import logging
 
 from aws_lambda_powertools import Logger
 
-from crmsync.runtime.observability import MASK, RedactingFormatter, redact
+from crmsync.observability import MASK, RedactingFormatter, redact
 
 REFRESH_TOKEN = "1000.0123456789abcdef0123456789abcdef.fedcba9876543210fedcba9876543210"
 API_KEY = "csk_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"

@@ -7,7 +7,7 @@ import pytest
 
 from crmsync import admin
 from crmsync.api.authorizer import Unauthorized
-from crmsync.runtime.observability import logger
+from crmsync.observability import logger
 from tests.conftest import FakeContext, load_handler, sample_event
 
 

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     APIGatewayAuthorizerResponse,
 )
 
-from crmsync.runtime.observability import bind, logger
+from crmsync.observability import bind, logger
 
 
 class Unauthorized(Exception):

@@ -1,37 +1,17 @@
-"""Bodies of the automation, activity, deal (W3) and CRM-side (T1, T2) routes, and the automation
-queue's message for CRM-native transactions."""
+"""Bodies of the automation, activity, deal (W3) and CRM-side (T1, T2) routes."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import BaseModel
 
-from crmsync.api.messages import DealEventMessage
+from crmsync.contracts.crm_side import CrmId
+from crmsync.contracts.strict import Strict
 from crmsync.domain.automation import NUMBER_KEYS, TYPE_OF_KIND, DealLink
 from crmsync.domain.models import ActivityEntry, SharedOrgInfo
 from crmsync.ports.inventory import InventoryRecord
-
-CrmId = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-# ------------------------------------------------------------------ queue
-class CrmTransactionEventMessage(_Strict):
-    """A quote, sales order or purchase order created in the CRM, to create in inventory (automation queue)."""
-
-    kind: Literal["crm_transaction"] = "crm_transaction"
-    integration_id: str
-    crm_module: Literal["Quotes", "Sales_Orders", "Purchase_Orders"]
-    record_id: str
-    server_time: int
-
-
-AutomationQueueMessage = TypeAdapter(DealEventMessage | CrmTransactionEventMessage)
 
 
 # ------------------------------------------------------------------ activity (A4)
@@ -78,7 +58,7 @@ class DealList(BaseModel):
     deals: list[DealOut]
 
 
-class DealLinkIn(_Strict):
+class DealLinkIn(Strict):
     deal_id: CrmId
 
 
@@ -100,51 +80,6 @@ class DealLinkOut(BaseModel):
             trigger_made=link.trigger_made,
             linked_at=link.linked_at,
         )
-
-
-# ------------------------------------------------------------------ CRM side (T1, T2)
-class CustomFieldIn(_Strict):
-    """An inventory custom field of the transaction, named by api_name (`cf_sales_channel`), label or id."""
-
-    api_name: str | None = Field(default=None, max_length=100)
-    label: str | None = Field(default=None, max_length=100)
-    customfield_id: str | None = Field(default=None, max_length=40)
-    value: str | float | bool | None
-
-    @model_validator(mode="after")
-    def _named(self) -> CustomFieldIn:
-        if not (self.api_name or self.label or self.customfield_id):
-            raise ValueError("name the custom field by api_name, label or customfield_id")
-        return self
-
-
-class LineItemIn(_Strict):
-    """A line by CRM product id; rate defaults to the item's rate in inventory."""
-
-    product_id: CrmId
-    quantity: float = Field(default=1, gt=0, le=1_000_000)
-    rate: float | None = Field(default=None, ge=0)
-    description: str | None = Field(default=None, max_length=2000)
-
-
-class CrmSideTransactionIn(_Strict):
-    """Body of `POST .../crm-side/quotes` and `.../crm-side/sales-orders`: exactly one of the CRM
-    account or contact the document is for; lines by CRM product id."""
-
-    account_id: CrmId | None = None
-    contact_id: CrmId | None = None
-    deal_id: CrmId | None = None
-    line_items: list[LineItemIn] = Field(min_length=1, max_length=200)
-    custom_fields: list[CustomFieldIn] = Field(default_factory=list, max_length=50)
-    reference_number: str | None = Field(default=None, max_length=100)
-    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
-    notes: str | None = Field(default=None, max_length=2000)
-
-    @model_validator(mode="after")
-    def _one_customer(self) -> CrmSideTransactionIn:
-        if (self.account_id is None) == (self.contact_id is None):
-            raise ValueError("give exactly one of account_id or contact_id")
-        return self
 
 
 class TransactionOut(BaseModel):

@@ -17,9 +17,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from pydantic import BaseModel
 
 from crmsync.domain import errors as domain
+from crmsync.observability import logger
 from crmsync.ports import errors as vendor
-from crmsync.runtime.observability import logger
-from crmsync.services.intake import BadChannelToken
 
 
 class ErrorBody(BaseModel):
@@ -75,8 +74,8 @@ def register(app: ApiGatewayResolver) -> None:
     def _unauthorized(_: Unauthorized) -> Response:
         return error_response(401, "unauthorized", "A valid API key is required.")
 
-    @app.exception_handler(BadChannelToken)
-    def _bad_channel(exc: BadChannelToken) -> Response:
+    @app.exception_handler(domain.BadChannelToken)
+    def _bad_channel(exc: domain.BadChannelToken) -> Response:
         return error_response(401, "unauthorized", str(exc))
 
     @app.exception_handler(domain.InvalidCursorError)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field
 
+from crmsync.contracts.strict import Strict
 from crmsync.domain.models import (
     AutomationPreferences,
     CrmGrant,
@@ -17,44 +18,6 @@ from crmsync.domain.models import (
     Module,
     Notification,
 )
-
-DataCenterName = Literal["com", "eu", "in", "com.au", "jp", "ca", "sa", "com.cn"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class OAuthGrantIn(Strict):
-    """One side's OAuth client and grant: a refresh token, or a one-time authorization code."""
-
-    data_center: DataCenterName = "com"
-    client_id: str = Field(min_length=1, max_length=200)
-    client_secret: SecretStr = Field(min_length=1, max_length=500)
-    refresh_token: SecretStr | None = Field(default=None, min_length=1, max_length=500)
-    code: SecretStr | None = Field(default=None, min_length=1, max_length=500)
-    redirect_uri: str | None = Field(default=None, max_length=500)
-    base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/]+(:\d+)?/?$")
-
-    @model_validator(mode="after")
-    def _one_grant(self) -> OAuthGrantIn:
-        if (self.refresh_token is None) == (self.code is None):
-            raise ValueError("give exactly one of refresh_token or code")
-        return self
-
-
-class CrmConnectIn(OAuthGrantIn):
-    org_id: str = Field(min_length=1, max_length=40)
-
-
-class InventoryConnectIn(OAuthGrantIn):
-    organization_id: str = Field(min_length=1, max_length=40)
-
-
-class ConnectIn(Strict):
-    role: Literal["primary", "secondary"] = "primary"
-    crm: CrmConnectIn
-    inventory: InventoryConnectIn
 
 
 class DisableIn(Strict):

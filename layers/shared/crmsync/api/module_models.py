@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from crmsync.contracts.strict import Strict
 from crmsync.domain.field_catalog import DefaultPair, FieldKind
 from crmsync.domain.models import (
     CrmSource,
@@ -26,11 +27,7 @@ FieldName = Annotated[str, Field(min_length=1, max_length=100)]
 ViewId = Annotated[str, Field(min_length=1, max_length=40)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CustomViews(_Strict):
+class CustomViews(Strict):
     """A CRM custom view id per CRM module that restricts which records sync (M5); null: all."""
 
     accounts: ViewId | None = None
@@ -39,14 +36,14 @@ class CustomViews(_Strict):
     products: ViewId | None = None
 
 
-class FieldMapping(_Strict):
+class FieldMapping(Strict):
     """`inventory` is a standard field path (`billing_address.city`) or a custom field (`cf_region`)."""
 
     crm: FieldName
     inventory: FieldName
 
 
-class _Preferences(_Strict):
+class _Preferences(Strict):
     crm_source: CrmSource | None = None
     include_unassociated_contacts: bool = False
     duplicates: DuplicatePolicy = DuplicatePolicy.SKIP

@@ -6,15 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from crmsync.api.module_models import RunCountsOut
+from crmsync.contracts.strict import Strict
 from crmsync.domain.models import Failure, Module, RunStatus, SyncRun, Trigger
 from crmsync.ports.inventory import InventoryRecord
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class SyncIn(Strict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from crmsync.api.errors import Unauthorized
-from crmsync.runtime.observability import bind
+from crmsync.observability import bind
 
 
 def current_tenant(router: Router) -> str:

@@ -57,3 +57,7 @@ class PermissionDenied(CrmsyncError):
     def __init__(self, permission: str, message: str):
         super().__init__(message)
         self.permission = permission
+
+
+class BadChannelToken(CrmsyncError):
+    """A CRM notification callback did not prove it comes from our channel."""

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crmsync.api.messages import DealEventMessage
+from crmsync.contracts.queues import DealEventMessage
 from crmsync.domain.automation import (
     NUMBER_KEYS,
     ClaimStatus,
@@ -78,10 +78,10 @@ from crmsync.domain.models import (
     Side,
     time_sortable_id,
 )
+from crmsync.observability import bind, logger, metrics
 from crmsync.ports.crm import CrmPort, CrmRecord
 from crmsync.ports.errors import NotFound, Unavailable, ValidationFailed, VendorError
 from crmsync.ports.inventory import InventoryPort, InventoryRecord, TransactionQuery
-from crmsync.runtime.observability import bind, logger, metrics
 
 CLAIM_LEASE = timedelta(seconds=90)  # longer than the trigger function's 60 s timeout
 FIRST_LOOKBACK = timedelta(hours=3)

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 
 from crmsync.domain.errors import ConflictError
 from crmsync.domain.models import Integration, IntegrationState, Role
+from crmsync.observability import bind, logger, metrics
 from crmsync.ports.crm import WatchChannel
 from crmsync.ports.errors import VendorError
-from crmsync.runtime.observability import bind, logger, metrics
 from crmsync.services.connect import CHANNEL_LIFETIME, PRIMARY_EVENTS, RECORD_EVENTS
 from crmsync.services.intake import token_hash
 

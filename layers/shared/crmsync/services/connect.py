@@ -21,14 +21,14 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 
-from crmsync.api.lifecycle_models import ConnectIn, OAuthGrantIn
+from crmsync.contracts.connect import ConnectIn, OAuthGrantIn
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, InvalidFieldsError, PrerequisiteFailed
 from crmsync.domain.models import Integration, NotificationChannel, OrgUser, Role, SharedOrgInfo
+from crmsync.observability import bind, logger, metrics
 from crmsync.ports.crm import CrmOrg, WatchChannel
 from crmsync.ports.errors import AuthorizationExpired, NotFound
 from crmsync.ports.inventory import InventoryOrganization
 from crmsync.ports.secrets import IntegrationCredentials, OAuthCredentials
-from crmsync.runtime.observability import bind, logger, metrics
 from crmsync.services.intake import token_hash
 
 EDITION_RANK = {"free": 0, "standard": 1, "starter": 1, "professional": 2, "enterprise": 3, "zohoone": 3,

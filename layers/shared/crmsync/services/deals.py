@@ -17,9 +17,9 @@ from crmsync.domain.automation import DealLink, TransactionType
 from crmsync.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
 from crmsync.domain.models import Integration, Module, Role, Side
 from crmsync.domain.sync.model import RecordKind
+from crmsync.observability import logger
 from crmsync.ports.crm import Criterion, CrmRecord
 from crmsync.ports.errors import NotFound
-from crmsync.runtime.observability import logger
 from crmsync.services.integrations import get_integration
 
 DEAL_FIELDS = ["Deal_Name", "Stage", "Amount", "Closing_Date", "Account_Name", "Contact_Name", "Owner"]

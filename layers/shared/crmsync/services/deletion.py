@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from crmsync.api.messages import DeleteIntegrationMessage
+from crmsync.contracts.queues import DeleteIntegrationMessage
 from crmsync.domain.models import IntegrationState, Module, Notification, Side, time_sortable_id
+from crmsync.observability import bind, logger
 from crmsync.ports.errors import NotFound, VendorError
-from crmsync.runtime.observability import bind, logger
 
 PURGE_BUDGET = 2_000
 MAPPINGS_PER_STEP = 200

@@ -16,24 +16,19 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from crmsync.api.automation_models import CrmTransactionEventMessage
-from crmsync.api.messages import DealEventMessage, SyncMessage
-from crmsync.api.models import CrmNotification, NotificationAccepted
-from crmsync.domain.errors import CrmsyncError
+from crmsync.contracts.notifications import CrmNotification, NotificationAccepted
+from crmsync.contracts.queues import CrmTransactionEventMessage, DealEventMessage, SyncMessage
+from crmsync.domain.errors import BadChannelToken
 from crmsync.domain.models import (
     STOPPED_STATES,
     ActivityEntry,
     WebhookDelivery,
     time_sortable_id,
 )
-from crmsync.runtime.observability import bind, logger, metrics
+from crmsync.observability import bind, logger, metrics
 
 SYNC_MODULES = {"Accounts": "customers", "Contacts": "customers", "Vendors": "vendors", "Products": "items"}
 TRANSACTION_MODULES = {"Quotes", "Sales_Orders", "Purchase_Orders"}
-
-
-class BadChannelToken(CrmsyncError):
-    """The callback did not prove it comes from our channel."""
 
 
 def token_hash(token: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crmsync.domain.errors import NotFoundError
 from crmsync.domain.models import Integration
-from crmsync.runtime.observability import bind
+from crmsync.observability import bind
 
 
 def get_integration(store, tenant_id: str, integration_id: str) -> Integration:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
-from crmsync.api.messages import DeleteIntegrationMessage
+from crmsync.contracts.queues import DeleteIntegrationMessage
 from crmsync.domain.errors import ConflictError, NotFoundError, PermissionDenied
 from crmsync.domain.models import (
     ActivityEntry,
@@ -24,7 +24,7 @@ from crmsync.domain.models import (
     Role,
     time_sortable_id,
 )
-from crmsync.runtime.observability import logger
+from crmsync.observability import logger
 from crmsync.services.deals import remove_deal_links
 from crmsync.services.integrations import get_integration
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from crmsync.api.messages import SyncMessage
+from crmsync.contracts.queues import SyncMessage
 from crmsync.domain import module_rules as rules
 from crmsync.domain.errors import ConflictError, InvalidFieldsError
 from crmsync.domain.field_catalog import (
@@ -35,9 +35,9 @@ from crmsync.domain.models import (
     ModuleSettings,
     ModuleStatus,
 )
+from crmsync.observability import logger
 from crmsync.ports.crm import CrmField, CrmPort
 from crmsync.ports.inventory import InventoryPort
-from crmsync.runtime.observability import logger
 
 
 class VendorClients(Protocol):

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from crmsync.api.messages import SyncMessage
+from crmsync.contracts.queues import SyncMessage
 from crmsync.domain.models import IntegrationState, ModulePreferences, ModuleStatus, Trigger
-from crmsync.runtime.observability import logger
+from crmsync.observability import logger
 from crmsync.services.sync import runs
 
 BUSY = {ModuleStatus.NEVER_SYNCED, ModuleStatus.QUEUED, ModuleStatus.RUNNING}

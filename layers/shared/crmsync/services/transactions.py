@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from crmsync.api.automation_models import CrmSideTransactionIn, CrmTransactionEventMessage
+from crmsync.contracts.crm_side import CrmSideTransactionIn
+from crmsync.contracts.queues import CrmTransactionEventMessage
 from crmsync.domain.automation import TriggerAction, crm_transaction_reference
 from crmsync.domain.errors import ConflictError, InvalidFieldsError, NotFoundError, PermissionDenied
 from crmsync.domain.models import (
@@ -39,10 +40,10 @@ from crmsync.domain.models import (
     Side,
     time_sortable_id,
 )
+from crmsync.observability import bind, logger
 from crmsync.ports.crm import CrmRecord
 from crmsync.ports.errors import NotFound, VendorError
 from crmsync.ports.inventory import InventoryCustomField, InventoryPort, InventoryRecord, TransactionQuery
-from crmsync.runtime.observability import bind, logger
 from crmsync.services.automation import CreateOnce, LinkTo, customer_for, link_deal, usable
 from crmsync.services.integrations import get_integration
 from crmsync.services.lifecycle import check_crm_permission

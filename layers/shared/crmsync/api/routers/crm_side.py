@@ -12,14 +12,10 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 
-from crmsync.api.automation_models import (
-    CrmSideTransactionIn,
-    OrganizationOut,
-    TransactionList,
-    TransactionOut,
-)
+from crmsync.api.automation_models import OrganizationOut, TransactionList, TransactionOut
 from crmsync.api.errors import error_doc
 from crmsync.api.tenancy import current_tenant
+from crmsync.contracts.crm_side import CrmSideTransactionIn
 from crmsync.services import transactions as service
 from crmsync.services.transactions import CrmActor
 

@@ -11,7 +11,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from crmsync.api.errors import error_doc
 from crmsync.api.lifecycle_models import (
-    ConnectIn,
     DeleteAccepted,
     DisableIn,
     NotificationList,
@@ -20,6 +19,7 @@ from crmsync.api.lifecycle_models import (
 )
 from crmsync.api.models import IntegrationList, IntegrationOut
 from crmsync.api.tenancy import current_tenant
+from crmsync.contracts.connect import ConnectIn
 from crmsync.services import integrations as service
 from crmsync.services import lifecycle
 from crmsync.services.connect import connect

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from crmsync.api.errors import error_doc
-from crmsync.api.models import CrmNotification, NotificationAccepted
+from crmsync.contracts.notifications import CrmNotification, NotificationAccepted
 from crmsync.services.intake import accept_notification
 
 router = Router()

@@ -26,6 +26,7 @@ from crmsync.domain.sync.model import (
     Write,
     WriteKind,
 )
+from crmsync.observability import logger
 from crmsync.ports.crm import WriteOutcome
 from crmsync.ports.errors import (
     AuthorizationExpired,
@@ -36,7 +37,6 @@ from crmsync.ports.errors import (
     VendorError,
 )
 from crmsync.ports.inventory import InventoryRecord
-from crmsync.runtime.observability import logger
 from crmsync.services.modules import VendorClients
 from crmsync.services.sync import claims, inventory_writes
 from crmsync.services.sync.kinds import CRM_MODULE, PARTNER_ID_FIELD

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crmsync.api.messages import SyncMessage
+from crmsync.contracts.queues import SyncMessage
 from crmsync.domain.errors import ConflictError
 from crmsync.domain.models import (
     STOPPED_STATES,
@@ -17,8 +17,8 @@ from crmsync.domain.models import (
     SyncRun,
     Trigger,
 )
+from crmsync.observability import bind, logger
 from crmsync.ports.errors import AuthorizationExpired, VendorError
-from crmsync.runtime.observability import bind, logger
 from crmsync.services.sync import passes, phases, runs, streams
 from crmsync.services.sync.apply import Applier, fails_the_step
 from crmsync.services.sync.context import plan_context

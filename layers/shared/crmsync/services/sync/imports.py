@@ -23,9 +23,9 @@ from crmsync.domain.models import (
 from crmsync.domain.sync.canonical import record_hash, to_canonical, to_inventory_payload
 from crmsync.domain.sync.matching import match_key
 from crmsync.domain.sync.model import PlanContext, RecordKind, SourceRecord
+from crmsync.observability import logger
 from crmsync.ports.errors import AuthorizationExpired, NotFound, Unavailable, VendorError
 from crmsync.ports.inventory import ContactQuery, InventoryPort
-from crmsync.runtime.observability import logger
 from crmsync.services.modules import read_preferences
 from crmsync.services.sync import claims, inventory_writes
 from crmsync.services.sync.context import crm_fields, plan_context

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crmsync.api.messages import SyncMessage
+from crmsync.contracts.queues import SyncMessage
 from crmsync.domain.errors import ConflictError
 from crmsync.domain.models import (
     Integration,
@@ -26,7 +26,7 @@ from crmsync.domain.models import (
     Trigger,
     time_sortable_id,
 )
-from crmsync.runtime.observability import logger, metrics
+from crmsync.observability import logger, metrics
 from crmsync.services.sync.context import writes_crm
 from crmsync.services.sync.phases import plan_phases
 from crmsync.services.sync.state import RunState, read_state, with_state

@@ -1,0 +1,43 @@
+"""The connect input (L1) that the connect service consumes: both sides' OAuth client and grant."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+
+from crmsync.contracts.strict import Strict
+
+DataCenterName = Literal["com", "eu", "in", "com.au", "jp", "ca", "sa", "com.cn"]
+
+
+class OAuthGrantIn(Strict):
+    """One side's OAuth client and grant: a refresh token, or a one-time authorization code."""
+
+    data_center: DataCenterName = "com"
+    client_id: str = Field(min_length=1, max_length=200)
+    client_secret: SecretStr = Field(min_length=1, max_length=500)
+    refresh_token: SecretStr | None = Field(default=None, min_length=1, max_length=500)
+    code: SecretStr | None = Field(default=None, min_length=1, max_length=500)
+    redirect_uri: str | None = Field(default=None, max_length=500)
+    base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+
+    @model_validator(mode="after")
+    def _one_grant(self) -> OAuthGrantIn:
+        if (self.refresh_token is None) == (self.code is None):
+            raise ValueError("give exactly one of refresh_token or code")
+        return self
+
+
+class CrmConnectIn(OAuthGrantIn):
+    org_id: str = Field(min_length=1, max_length=40)
+
+
+class InventoryConnectIn(OAuthGrantIn):
+    organization_id: str = Field(min_length=1, max_length=40)
+
+
+class ConnectIn(Strict):
+    role: Literal["primary", "secondary"] = "primary"
+    crm: CrmConnectIn
+    inventory: InventoryConnectIn
