@@ -160,7 +160,7 @@ class Bench:
         store.save_module_settings(ModulePreferences(
             integration_id=self.integration.integration_id, module=Module.CUSTOMERS,
             settings=ModuleSettings(crm_source=CrmSource.ACCOUNTS)))
-        clients = self.container.vendor_clients(self.integration)
+        clients = self.container.vendors.for_integration(self.integration)
         clients.inventory._http._client.event_hooks["response"].append(self._count_throttles)
 
     def _post(self, url: str, path: str, body: dict) -> dict:
@@ -187,10 +187,10 @@ class Bench:
         store = self.container.store
         integration = store.get_integration(self.integration.integration_id)
         preferences = store.get_module(integration.integration_id, Module.CUSTOMERS)
-        run = runs.start_run(store, self.container.sync_queue, integration, preferences, Trigger.MANUAL)
+        run = runs.start_run(self.container.deps, integration, preferences, Trigger.MANUAL)
         sqs, url = boto3.client("sqs"), self.container.settings.sync_queue_url
         while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages"):
-            run_sync_step(self.container, SyncQueueMessage.validate_json(messages[0]["Body"]))
+            run_sync_step(self.container.deps, SyncQueueMessage.validate_json(messages[0]["Body"]))
             sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
         return store.get_run(integration.integration_id, run.run_id)
 
@@ -255,7 +255,7 @@ def report(bench: Bench) -> int:
         Figure("nothing changed: writes, both sides", writes(crm) + writes(inventory), 0),
         Figure("nothing changed: DynamoDB calls", dynamodb, None),
     ]
-    clients = bench.container.vendor_clients(bench.integration)
+    clients = bench.container.vendors.for_integration(bench.integration)
     store = bench.container.store
     page = store.list_mappings(bench.integration.integration_id, Module.CUSTOMERS, Side.CRM, limit=1)
     mapping = page.items[0]

@@ -3,18 +3,13 @@ notification channels that expire soon (S2), and re-queue deals changed since th
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from crmsync.api.consumers import on_schedule
 from crmsync.observability import logger, metrics, tracer
 from crmsync.runtime.container import get_container
-from crmsync.services import automation, channels
-from crmsync.services.scheduling import queue_due_syncs
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    container = get_container()
-    queued = queue_due_syncs(container.store, container.sync_queue)
-    channels.renew_due_channels(container)
-    automation.catch_up(container)
-    return {"queued": queued}
+    return on_schedule(get_container().deps)

@@ -4,21 +4,15 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crmsync.contracts.queues import DeleteIntegrationMessage, SyncQueueMessage
+from crmsync.api.consumers import on_sync_queue_message
 from crmsync.observability import logger, metrics, tracer
 from crmsync.runtime.container import get_container
-from crmsync.services.deletion import run_deletion_step
-from crmsync.services.sync_steps import run_sync_step
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> None:
-    message = SyncQueueMessage.validate_json(record.body)
-    if isinstance(message, DeleteIntegrationMessage):
-        run_deletion_step(get_container(), message)
-    else:
-        run_sync_step(get_container(), message)
+    on_sync_queue_message(get_container().deps, record.body)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,11 +8,9 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from crmsync.contracts.queues import AutomationQueueMessage, CrmTransactionEventMessage
+from crmsync.api.consumers import on_automation_queue_message
 from crmsync.observability import logger, metrics, tracer
 from crmsync.runtime.container import get_container
-from crmsync.services.automation import handle_deal_event
-from crmsync.services.transactions import handle_crm_transaction_event
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 MAX_RECEIVES = 5  # the AutomationQueue's redrive maxReceiveCount in template.yaml
@@ -20,11 +18,7 @@ MAX_RECEIVES = 5  # the AutomationQueue's redrive maxReceiveCount in template.ya
 
 def record_handler(record: SQSRecord) -> None:
     try:
-        message = AutomationQueueMessage.validate_json(record.body)
-        if isinstance(message, CrmTransactionEventMessage):
-            handle_crm_transaction_event(get_container(), message)
-        else:
-            handle_deal_event(get_container(), message)
+        on_automation_queue_message(get_container().deps, record.body)
     except Exception as exc:
         attempt = int(record.attributes.approximate_receive_count or 1)
         logger.warning(

@@ -14,5 +14,5 @@ app = webhook_resolver()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    app.append_context(container=get_container())
+    app.append_context(deps=get_container().deps)
     return resolve(app, event, context)

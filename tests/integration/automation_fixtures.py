@@ -81,11 +81,11 @@ class AutomationEnv:
 
     @property
     def crm(self):
-        return self.container.vendor_clients(self.integration).crm
+        return self.container.vendors.for_integration(self.integration).crm
 
     @property
     def inventory(self):
-        return self.container.vendor_clients(self.integration).inventory
+        return self.container.vendors.for_integration(self.integration).inventory
 
     def configure(self, crm_source: CrmSource = CrmSource.ACCOUNTS) -> None:
         for module in Module:

@@ -44,21 +44,21 @@ def test_scheduled_run_renews_a_channel_that_expires_soon_with_the_same_token(au
 
 
 def test_a_channel_far_from_expiry_is_left_alone(auto):
-    assert renew_due_channels(auto.container) == 0
+    assert renew_due_channels(auto.container.deps) == 0
 
 
 def test_failed_renewal_shows_in_the_status_until_a_renewal_succeeds(auto):
     expire_in(auto, timedelta(hours=1))
     auto.crm_sandbox.set_faults({"kind": "server_error", "next": 100, "path_prefix": "/crm/v8/actions/watch"})
-    assert renew_due_channels(auto.container) == 0
+    assert renew_due_channels(auto.container.deps) == 0
     assert "retried at the next scheduled run" in channel_status(auto)["error"]
     auto.crm_sandbox.set_faults()
-    assert renew_due_channels(auto.container) == 1
+    assert renew_due_channels(auto.container.deps) == 1
     assert channel_status(auto)["error"] is None
 
 
 def test_a_channel_the_crm_dropped_asks_for_a_reconnect(auto):
     expire_in(auto, timedelta(hours=1))
     auto.crm.disable_watch(list(auto.integration.channel.channel_ids))
-    assert renew_due_channels(auto.container) == 0
+    assert renew_due_channels(auto.container.deps) == 0
     assert "reconnect" in channel_status(auto)["error"]

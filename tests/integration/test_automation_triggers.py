@@ -17,7 +17,7 @@ from crmsync.domain.automation import (
     quote_reference,
 )
 from crmsync.domain.models import CrmSource, IntegrationState, Module, Role, Side
-from crmsync.services import automation
+from crmsync.services.automation import catch_up, create_once
 from tests.conftest import FakeContext
 
 pytest_plugins = ["tests.integration.sandbox_fixtures", "tests.integration.automation_fixtures"]
@@ -185,7 +185,7 @@ def test_lost_deal_without_a_trigger_made_invoice_changes_nothing(auto):
 def test_crash_after_create_before_recording_leaves_one_invoice(auto, monkeypatch):
     auto.automation(**WON_AND_LOST)
     deal_id = auto.new_deal("Closed Won")
-    real_complete = automation.CreateOnce.complete
+    real_complete = create_once.CreateOnce.complete
     crashes = []
 
     def crash_once(self, claim, record, kind, reason=None):
@@ -194,7 +194,7 @@ def test_crash_after_create_before_recording_leaves_one_invoice(auto, monkeypatc
             raise RuntimeError("worker died after the create call")
         return real_complete(self, claim, record, kind, reason)
 
-    monkeypatch.setattr(automation.CreateOnce, "complete", crash_once)
+    monkeypatch.setattr(create_once.CreateOnce, "complete", crash_once)
     assert auto.deliver(deal_id) == [{"itemIdentifier": "msg-1"}]
     assert auto.deliver(deal_id, times=2) == []
 
@@ -209,14 +209,14 @@ def test_crash_after_create_before_recording_leaves_one_invoice(auto, monkeypatc
 def test_lost_after_an_interrupted_win_finds_the_invoice_and_voids_it(auto, monkeypatch):
     auto.automation(**WON_AND_LOST)
     deal_id = auto.new_deal("Closed Won")
-    real_complete = automation.CreateOnce.complete
+    real_complete = create_once.CreateOnce.complete
 
     def crash(self, claim, record, kind, reason=None):
         raise RuntimeError("worker died after the create call")
 
-    monkeypatch.setattr(automation.CreateOnce, "complete", crash)
+    monkeypatch.setattr(create_once.CreateOnce, "complete", crash)
     assert auto.deliver(deal_id) == [{"itemIdentifier": "msg-1"}]
-    monkeypatch.setattr(automation.CreateOnce, "complete", real_complete)
+    monkeypatch.setattr(create_once.CreateOnce, "complete", real_complete)
     auto.set_stage(deal_id, "Closed Lost")
     assert auto.deliver(deal_id) == []
     [invoice] = auto.invoices(deal_id)
@@ -239,7 +239,7 @@ def test_a_live_claim_is_retried_later_and_an_expired_one_is_taken_over(auto, mo
     )
     assert auto.deliver(deal_id) == [{"itemIdentifier": "msg-1"}]  # another run may still be creating it
     assert auto.invoices(deal_id) == []
-    monkeypatch.setattr(automation, "CLAIM_LEASE", timedelta(0))
+    monkeypatch.setattr(create_once, "CLAIM_LEASE", timedelta(0))
     assert auto.deliver(deal_id) == []
     assert len(auto.invoices(deal_id)) == 1
 
@@ -315,14 +315,14 @@ def test_a_malformed_message_fails_alone_in_its_batch(auto):
 def test_catch_up_requeues_a_deal_whose_notification_was_lost(auto):
     auto.automation(on_deal_created="create_quote", **WON_AND_LOST)
     deal_id = auto.new_deal("Closed Won")  # no notification reaches us
-    assert automation.catch_up(auto.container) == 1
+    assert catch_up.catch_up(auto.container.deps) == 1
     assert auto.drain_automation_queue() == 1
     assert (
         len(auto.invoices(deal_id)) == 1 and len(auto.documents("estimates", quote_reference(deal_id))) == 1
     )
-    assert automation.catch_up(auto.container) == 0  # the watermark moved past it
+    assert catch_up.catch_up(auto.container.deps) == 0  # the watermark moved past it
     auto.set_stage(deal_id, "Closed Lost")
-    assert automation.catch_up(auto.container) == 1
+    assert catch_up.catch_up(auto.container.deps) == 1
     auto.drain_automation_queue()
     assert auto.invoices(deal_id)[0].values["status"] == "void"
 

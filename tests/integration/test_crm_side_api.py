@@ -170,7 +170,7 @@ def test_sales_order_created_in_the_crm_is_created_in_inventory_once(t1):
         integration_id=t1.integration_id, crm_module="Sales_Orders", record_id=outcome.id, server_time=1
     )
     for _ in range(3):
-        handle_crm_transaction_event(t1.container, message)
+        handle_crm_transaction_event(t1.container.deps, message)
     [order] = t1.documents("salesorders", crm_transaction_reference("Sales_Orders", outcome.id))
     full = t1.inventory.get_transaction("salesorders", order.id).values
     assert full["customer_id"] == t1.customer and full["notes"] == "Order 42"
@@ -193,7 +193,7 @@ def test_purchase_order_created_in_the_crm_goes_to_its_mapped_vendor(t1):
         ],
     )
     handle_crm_transaction_event(
-        t1.container,
+        t1.container.deps,
         CrmTransactionEventMessage(
             integration_id=t1.integration_id,
             crm_module="Purchase_Orders",

@@ -90,7 +90,7 @@ def test_connect_creates_a_two_way_primary_with_secret_channel_and_shared_org_in
     assert body["crm_base_currency"] == body["inventory_base_currency"] == "USD"
     integration_id = body["integration_id"]
     assert secret_names() == [f"crmsync/dev/integrations/{integration_id}"]
-    watches = env.container.clients_for_credentials(_creds(env), "x").crm.list_watches()
+    watches = env.container.vendors.for_credentials(_creds(env), "x").crm.list_watches()
     assert {w.channel_id for w in watches} == set(stored_channel(env, integration_id))
     assert {w.notify_url for w in watches} == {f"https://api.example.test/dev/webhooks/crm/{integration_id}"}
     assert {e for w in watches for e in w.events} >= {"Deals.all", "Accounts.all", "Contacts.all"}
@@ -130,7 +130,7 @@ def test_second_primary_for_a_crm_org_gets_409_and_a_secondary_is_fetch_only(env
     status, secondary = env.api("POST", "/integrations", {**body, "role": "secondary"})
     assert status == 201 and secondary["role"] == "secondary" and secondary["two_way"] is False
     assert secondary["integration_id"] != first["integration_id"]
-    watches = env.container.clients_for_credentials(_creds(env), "x").crm.list_watches()
+    watches = env.container.vendors.for_credentials(_creds(env), "x").crm.list_watches()
     [channel_id] = stored_channel(env, secondary["integration_id"])
     events = {e for w in watches if w.channel_id == channel_id for e in w.events}
     assert events and not any(e.startswith("Deals") for e in events)
@@ -159,7 +159,7 @@ def test_connect_undoes_secret_and_channel_when_the_record_write_loses_a_race(en
     status, body = env.api("POST", "/integrations", connect_body(env, crm, inventory))
     assert status == 409
     assert secret_names() == []
-    assert env.container.clients_for_credentials(_creds(env), "x").crm.list_watches() == []
+    assert env.container.vendors.for_credentials(_creds(env), "x").crm.list_watches() == []
 
 
 def test_connect_refuses_a_custom_endpoint_when_the_deployment_does_not_allow_it(env, monkeypatch):
@@ -214,7 +214,7 @@ def test_state_machine_disable_enable_delete(env):
     notes = env.api("GET", f"{path}/notifications")[1]["notifications"]
     assert [n["kind"] for n in notes] == ["integration_deleted"]
     assert secret_names() == []
-    assert env.container.clients_for_credentials(_creds(env), "x").crm.list_watches() == []
+    assert env.container.vendors.for_credentials(_creds(env), "x").crm.list_watches() == []
     assert env.api("DELETE", path, query={"keep": "all"})[0] == 202  # safe to repeat
     assert run_sync_queue(env) == 0
     other_inventory = env.inventory.seed({"organization": {"currency_code": "USD"}})
@@ -223,7 +223,7 @@ def test_state_machine_disable_enable_delete(env):
 
 def test_delete_with_transactions_keeps_only_crm_records_that_have_transactions(env):
     integration_id = connected(env)["integration_id"]
-    store, clients = env.container.store, env.container.vendor_clients(store_get(env, integration_id))
+    store, clients = env.container.store, env.container.vendors.for_integration(store_get(env, integration_id))
     from crmsync.domain.models import Mapping, Side
 
     used = clients.inventory.create_contact({"contact_name": "Used Ltd", "contact_type": "customer"})
@@ -279,7 +279,7 @@ def test_two_concurrent_disables_one_wins_and_the_other_sees_the_new_state(env):
     def disable():
         barrier.wait()
         try:
-            results.append(lifecycle.disable(env.container, env.api.tenant_id, integration_id, confirm=False).state)
+            results.append(lifecycle.disable(env.container.deps, env.api.tenant_id, integration_id, confirm=False).state)
         except ConflictError as exc:
             results.append(f"conflict:{exc.current}")
 

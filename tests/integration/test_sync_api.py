@@ -34,7 +34,7 @@ def api_for(env: SyncEnv) -> ApiClient:
     app = create_resolver(sync_routes.router)
 
     def handler(event, context):
-        app.append_context(container=env.container)
+        app.append_context(deps=env.container.deps)
         return resolve(app, event, context)
 
     return ApiClient(handler, TENANT)

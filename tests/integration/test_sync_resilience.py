@@ -105,8 +105,8 @@ def test_fresh_claim_of_another_attempt_makes_the_step_retry_later(env, monkeypa
 def test_same_message_delivered_twice_does_its_step_once(env):
     run = env.start(Module.CUSTOMERS)
     [(message, receipt)] = env.receive()
-    run_sync_step(env.container, message)
-    run_sync_step(env.container, message)  # a duplicate delivery: its step is no longer the run's next
+    run_sync_step(env.container.deps, message)
+    run_sync_step(env.container.deps, message)  # a duplicate delivery: its step is no longer the run's next
     boto3.client("sqs").delete_message(QueueUrl=env.container.settings.sync_queue_url, ReceiptHandle=receipt)
     env.pump()
     done = env.store.get_run(env.integration_id, run.run_id)
@@ -139,7 +139,7 @@ def test_expired_authorization_fails_the_run_and_asks_to_reconnect(env):
             inventory=env.inventory.credentials(env.inventory_seed),
         ),
     )
-    env.container.forget_clients(env.integration_id)
+    env.container.vendors.forget(env.integration_id)
     run = env.sync(Module.CUSTOMERS)
     assert run.status is RunStatus.FAILED and "reconnect the integration" in run.error
     module = env.store.get_module(env.integration_id, Module.CUSTOMERS)
@@ -150,10 +150,10 @@ def test_stalled_run_is_queued_again_by_the_scheduled_sweep(env):
     run = env.start(Module.CUSTOMERS)
     [(_, receipt)] = env.receive()
     boto3.client("sqs").delete_message(QueueUrl=env.container.settings.sync_queue_url, ReceiptHandle=receipt)
-    assert scheduling.queue_due_syncs(env.store, env.container.sync_queue) == 0
+    assert scheduling.queue_due_syncs(env.container.deps) == 0
     assert env.receive() == []  # not stalled yet
-    later = runs.now() + runs.STALL_AFTER + timedelta(minutes=1)
-    scheduling.queue_due_syncs(env.store, env.container.sync_queue, at=later)
+    later = env.container.clock() + runs.STALL_AFTER + timedelta(minutes=1)
+    scheduling.queue_due_syncs(env.container.deps, at=later)
     env.pump()
     assert env.store.get_run(env.integration_id, run.run_id).status is RunStatus.DONE
     each_once(env)
@@ -162,11 +162,11 @@ def test_stalled_run_is_queued_again_by_the_scheduled_sweep(env):
 def test_paused_module_is_skipped_by_the_schedule_and_refuses_a_manual_sync(env):
     env.sync(Module.CUSTOMERS)
     env.store.set_module_paused(env.integration_id, Module.CUSTOMERS, True)
-    assert scheduling.queue_due_syncs(env.store, env.container.sync_queue) == 0
+    assert scheduling.queue_due_syncs(env.container.deps) == 0
     with pytest.raises(ConflictError, match="paused"):
-        sync_now(env.container, TENANT, env.integration_id, [Module.CUSTOMERS])
+        sync_now(env.container.deps, TENANT, env.integration_id, [Module.CUSTOMERS])
     env.store.set_module_paused(env.integration_id, Module.CUSTOMERS, False)
-    assert scheduling.queue_due_syncs(env.store, env.container.sync_queue) == 1
+    assert scheduling.queue_due_syncs(env.container.deps) == 1
     env.pump()
     [latest, first] = env.store.list_runs(env.integration_id).items
     assert (latest.trigger, latest.status, first.trigger) == (Trigger.SCHEDULE, RunStatus.DONE, Trigger.MANUAL)
@@ -180,10 +180,10 @@ def test_steps_of_a_paused_module_wait_and_continue_after_resume(env):
     held = env.store.get_run(env.integration_id, run.run_id)
     assert held.status is RunStatus.RUNNING
     env.store.set_module_paused(env.integration_id, Module.CUSTOMERS, False)
-    [again] = sync_now(env.container, TENANT, env.integration_id, [Module.CUSTOMERS])
+    [again] = sync_now(env.container.deps, TENANT, env.integration_id, [Module.CUSTOMERS])
     assert again.run_id == run.run_id  # the run that was going, not a second one
-    later = runs.now() + runs.STALL_AFTER
-    scheduling.queue_due_syncs(env.store, env.container.sync_queue, at=later)
+    later = env.container.clock() + runs.STALL_AFTER
+    scheduling.queue_due_syncs(env.container.deps, at=later)
     env.pump()
     assert env.store.get_run(env.integration_id, run.run_id).status is RunStatus.DONE
     assert env.mappings(Module.CUSTOMERS) and Side.CRM

@@ -21,7 +21,7 @@ def env(aws, sandboxes) -> SyncEnv:  # noqa: F811
 
 
 def schedule(env: SyncEnv) -> int:
-    return scheduling.queue_due_syncs(env.store, env.container.sync_queue)
+    return scheduling.queue_due_syncs(env.container.deps)
 
 
 def test_schedule_starts_only_modules_whose_first_sync_is_done_and_not_paused(env):
@@ -51,8 +51,8 @@ def test_sync_now_from_the_preferences_starts_a_run_once_however_often_it_arrive
     env.configure(Module.CUSTOMERS, crm_source=CrmSource.ACCOUNTS)
     message = SyncMessage(integration_id=env.integration_id, module="customers", trigger="manual")
     env.store.set_module_status(env.integration_id, Module.CUSTOMERS, ModuleStatus.QUEUED)
-    run_sync_step(env.container, message)
-    run_sync_step(env.container, message)  # delivered twice: the run that is going takes it
+    run_sync_step(env.container.deps, message)
+    run_sync_step(env.container.deps, message)  # delivered twice: the run that is going takes it
     env.pump()
     [run] = env.store.list_runs(env.integration_id).items
     assert (run.trigger, run.status, run.counts.added) == (Trigger.MANUAL, RunStatus.DONE, 1)
@@ -61,10 +61,10 @@ def test_sync_now_from_the_preferences_starts_a_run_once_however_often_it_arrive
 def test_crm_notification_starts_a_webhook_run_only_after_the_first_sync(env):
     env.configure(Module.CUSTOMERS, crm_source=CrmSource.ACCOUNTS)
     note = SyncMessage(integration_id=env.integration_id, module="customers", trigger="webhook")
-    run_sync_step(env.container, note)
+    run_sync_step(env.container.deps, note)
     assert env.store.list_runs(env.integration_id).items == []
     env.sync(Module.CUSTOMERS)
-    run_sync_step(env.container, note)
+    run_sync_step(env.container.deps, note)
     env.pump()
     latest = env.store.list_runs(env.integration_id).items[0]
     assert (latest.trigger, latest.status) == (Trigger.WEBHOOK, RunStatus.DONE)

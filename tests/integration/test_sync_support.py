@@ -139,7 +139,7 @@ class SyncEnv:
 
     @property
     def clients(self):
-        return self.container.vendor_clients(self.integration)
+        return self.container.vendors.for_integration(self.integration)
 
     def configure(self, module: Module, **settings: Any) -> ModulePreferences:
         current = self.store.get_module(self.integration_id, module)
@@ -156,7 +156,7 @@ class SyncEnv:
     def start(self, module: Module, trigger: Trigger = Trigger.MANUAL) -> SyncRun:
         integration = self.store.get_integration(self.integration_id)
         preferences = self.store.get_module(self.integration_id, module)
-        run = runs.start_run(self.store, self.container.sync_queue, integration, preferences, trigger)
+        run = runs.start_run(self.container.deps, integration, preferences, trigger)
         assert run is not None, "a run of the module is going already"
         return run
 
@@ -187,7 +187,7 @@ class SyncEnv:
                 return delivered
             [(message, receipt)] = batch
             try:
-                run_sync_step(self.container, message)
+                run_sync_step(self.container.deps, message)
             except Exception:
                 sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=receipt, VisibilityTimeout=0)
                 raise

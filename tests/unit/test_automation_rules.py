@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from crmsync.adapters.crm.wire import deal as deal_of
 from crmsync.contracts.queues import AutomationQueueMessage, CrmTransactionEventMessage, DealEventMessage
 from crmsync.domain.automation import (
     StageOutcome,
@@ -14,8 +15,8 @@ from crmsync.domain.automation import (
     invoice_reference,
     quote_reference,
 )
-from crmsync.ports.crm import CrmField, CrmPicklistValue, CrmRecord
-from crmsync.services.automation import Deal, stage_outcome
+from crmsync.ports.crm import CrmRecord
+from crmsync.services.stage_rules import StageRuleCache
 
 
 @pytest.mark.parametrize(
@@ -46,38 +47,28 @@ def test_stage_names_do_not_decide_when_settings_disagree():
     assert rules.outcome("Unknown") is None
 
 
-class FieldsCrm:
+class StagesCrm:
     """A CRM whose Stage picklist can change; counts the settings reads."""
 
     def __init__(self, *values: tuple[str, int, str]):
         self.values, self.reads = list(values), 0
 
-    def list_fields(self, module: str) -> list[CrmField]:
+    def list_deal_stages(self) -> list[StageRule]:
         self.reads += 1
-        picklist = [
-            CrmPicklistValue(actual_value=v, probability=p, deal_category=c) for v, p, c in self.values
-        ]
-        return [
-            CrmField(id="1", api_name="Deal_Name", data_type="text"),
-            CrmField(id="2", api_name="Stage", data_type="picklist", pick_list_values=picklist),
-        ]
-
-
-class Container:
-    """Any object can key the per-container cache."""
+        return [StageRule(value=v, probability=p, deal_category=c) for v, p, c in self.values]
 
 
 def test_stage_settings_are_cached_and_read_again_once_for_an_unknown_stage():
-    crm, container = FieldsCrm(("Won it", 100, "Closed Won")), Container()
-    assert stage_outcome(container, "int-1", crm, "Won it") is StageOutcome.WON
-    assert stage_outcome(container, "int-1", crm, "Won it") is StageOutcome.WON
+    crm, cache = StagesCrm(("Won it", 100, "Closed Won")), StageRuleCache()
+    assert cache.outcome("int-1", crm, "Won it") is StageOutcome.WON
+    assert cache.outcome("int-1", crm, "Won it") is StageOutcome.WON
     assert crm.reads == 1
     crm.values.append(("Lost it", 0, "Closed Lost"))
-    assert stage_outcome(container, "int-1", crm, "Lost it") is StageOutcome.LOST
+    assert cache.outcome("int-1", crm, "Lost it") is StageOutcome.LOST
     assert crm.reads == 2
-    assert stage_outcome(container, "int-1", crm, "Nobody knows") is None
+    assert cache.outcome("int-1", crm, "Nobody knows") is None
     assert crm.reads == 3
-    assert stage_outcome(Container(), "int-1", crm, "Won it") is StageOutcome.WON and crm.reads == 4
+    assert StageRuleCache().outcome("int-1", crm, "Won it") is StageOutcome.WON and crm.reads == 4
 
 
 def test_deal_becomes_one_line_document_for_its_customer():
@@ -92,7 +83,7 @@ def test_deal_becomes_one_line_document_for_its_customer():
             "Account_Name": {"id": "a1", "name": "Acme"},
         },
     )
-    deal = Deal.of(record)
+    deal = deal_of(record)
     assert (deal.account_id, deal.contact_id, deal.owner_name) == ("a1", None, "Anna Schäfer")
     assert deal.document("c-7", "REF") == {
         "customer_id": "c-7",
@@ -105,7 +96,7 @@ def test_deal_becomes_one_line_document_for_its_customer():
 
 
 def test_deal_without_amount_or_owner_still_becomes_a_document():
-    deal = Deal.of(CrmRecord(id="1", values={"Deal_Name": "X", "Stage": "Qualification"}))
+    deal = deal_of(CrmRecord(id="1", values={"Deal_Name": "X", "Stage": "Qualification"}))
     document = deal.document("c", "R")
     assert document["line_items"][0]["rate"] == 0 and "salesperson_name" not in document
 

@@ -7,16 +7,28 @@
   conditional put keyed by (integration, source record, action, generation) before the vendor
   call, completed with the document's id after it.
 - A `DealLink` associates an inventory transaction with a CRM deal; a trigger-made link is final.
+- Which trigger actions a deal event asks for (`trigger_actions`), and when a lost deal's invoice
+  must stay (`void_refusal`: sent is final, payments block voiding).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
-from crmsync.domain.models import DomainModel, Timestamp
+from crmsync.domain.models import (
+    AutomationPreferences,
+    DealCreatedAction,
+    DealLostAction,
+    DealWonAction,
+    DomainModel,
+    Timestamp,
+)
 
 WON_CATEGORY = "closed won"
 LOST_CATEGORY = "closed lost"
@@ -175,3 +187,111 @@ def quote_reference(deal_id: str) -> str:
 def crm_transaction_reference(crm_module: str, record_id: str) -> str:
     """The reference number of the inventory copy of a CRM-native quote, sales order or purchase order."""
     return f"CRM-{crm_module.upper().replace('_', '')}-{record_id}"
+
+
+# ------------------------------------------------------------------ the deal and its documents
+@dataclass(frozen=True)
+class Deal:
+    """A CRM deal as the triggers read it (the CRM adapter parses the wire format)."""
+
+    id: str
+    name: str
+    stage: str
+    amount: float
+    description: str
+    owner_name: str | None
+    account_id: str | None
+    contact_id: str | None
+
+    def document(self, customer_id: str, reference: str) -> dict[str, Any]:
+        """A1's mapping: customer (name and address come with the inventory customer), sales person
+        from the deal owner, one line named after the deal with its description and amount."""
+        values: dict[str, Any] = {
+            "customer_id": customer_id,
+            "reference_number": reference,
+            "line_items": [
+                {"name": self.name, "description": self.description, "rate": self.amount, "quantity": 1}
+            ],
+            "zcrm_potential_id": self.id,
+            "zcrm_potential_name": self.name,
+        }
+        if self.owner_name:
+            values["salesperson_name"] = self.owner_name
+        return values
+
+
+@dataclass(frozen=True)
+class DealChange:
+    """A deal the catch-up found changed: when it was modified and when it was created."""
+
+    id: str
+    modified: datetime | None
+    created: datetime | None
+
+
+# ------------------------------------------------------------------ deciding a trigger
+def automation_wanted(prefs: AutomationPreferences) -> bool:
+    return (
+        prefs.on_deal_created is not DealCreatedAction.NONE
+        or prefs.on_deal_won is not DealWonAction.NONE
+        or prefs.on_deal_lost is not DealLostAction.NONE
+    )
+
+
+def trigger_actions(
+    prefs: AutomationPreferences, outcome: StageOutcome | None, *, created: bool
+) -> list[TriggerAction]:
+    """The actions a deal event asks for, in order: a quote on create, an invoice on won, a void on lost."""
+    actions = []
+    if created and prefs.on_deal_created is DealCreatedAction.CREATE_QUOTE:
+        actions.append(TriggerAction.CREATE_QUOTE)
+    if outcome is StageOutcome.WON and prefs.on_deal_won is DealWonAction.CREATE_INVOICE:
+        actions.append(TriggerAction.CREATE_INVOICE)
+    if outcome is StageOutcome.LOST and prefs.on_deal_lost is DealLostAction.VOID_INVOICE:
+        actions.append(TriggerAction.VOID_INVOICE)
+    return actions
+
+
+def stage_matters(prefs: AutomationPreferences) -> bool:
+    """Whether an unknown stage is worth an activity entry: only when won or lost would act."""
+    return prefs.on_deal_won is not DealWonAction.NONE or prefs.on_deal_lost is not DealLostAction.NONE
+
+
+def invoice_generation(claims: Sequence[TriggerClaim]) -> int:
+    """The generation of the invoice a win makes: a new one after the trigger voided the latest win's."""
+    invoices = [c for c in claims if c.action is TriggerAction.CREATE_INVOICE]
+    generation = invoices[-1].generation if invoices else 1
+    latest_voided = any(
+        c.action is TriggerAction.VOID_INVOICE and c.generation == generation and c.status is ClaimStatus.DONE
+        for c in claims
+    )
+    if invoices and invoices[-1].status is ClaimStatus.DONE and latest_voided:
+        generation += 1
+    return generation
+
+
+# ------------------------------------------------------------------ a lost deal's invoice
+SENT_STATUSES = frozenset({"sent", "overdue", "viewed", "unpaid"})
+PAID_STATUSES = frozenset({"paid", "partially_paid"})
+VOID_STATUS = "void"
+
+
+@dataclass(frozen=True)
+class InvoiceStanding:
+    """What decides whether an invoice may still be voided: its status and the payments on it."""
+
+    status: str
+    payments: float
+
+    @property
+    def void(self) -> bool:
+        return self.status == VOID_STATUS
+
+
+def void_refusal(standing: InvoiceStanding, number: str | None) -> str | None:
+    """Why a lost deal's invoice stays (A3), or None when it may be voided."""
+    if standing.status in SENT_STATUSES:
+        return f"invoice {number} was sent; sent is final (A3)"
+    if standing.status in PAID_STATUSES or standing.payments > 0:
+        return f"invoice {number} has payments"
+    return None

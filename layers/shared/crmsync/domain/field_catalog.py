@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from crmsync.domain.crm_modules import CRM_MODULES, read_by
 from crmsync.domain.models import CrmSource, Module
 
 
@@ -78,23 +79,8 @@ INVENTORY_CUSTOM_KINDS: dict[str, FieldKind] = {
     "dropdown": FieldKind.PICKLIST,
 }
 
-# The CRM modules each module reads; customers by crm_source (M1).
-CRM_MODULES: dict[Module, dict[CrmSource | None, tuple[str, ...]]] = {
-    Module.CUSTOMERS: {
-        CrmSource.ACCOUNTS: ("Accounts",),
-        CrmSource.CONTACTS: ("Contacts",),
-        CrmSource.ACCOUNTS_AND_CONTACTS: ("Accounts", "Contacts"),
-    },
-    Module.VENDORS: {None: ("Vendors",)},
-    Module.ITEMS: {None: ("Products",)},
-}
-
 # The inventory entity each module writes (also the `entity` of its custom fields).
-INVENTORY_ENTITY: dict[Module, str] = {
-    Module.CUSTOMERS: "contacts",
-    Module.VENDORS: "contacts",
-    Module.ITEMS: "items",
-}
+INVENTORY_ENTITY: dict[Module, str] = {m.sync_module: m.inventory_entity for m in CRM_MODULES.values()}
 
 
 @dataclass(frozen=True)
@@ -180,9 +166,8 @@ class DefaultPair:
     inventory_type: FieldKind
 
 
-def _pairs(
-    module: Module, crm_module: str, *rows: tuple[str, str, str, FieldKind]
-) -> tuple[DefaultPair, ...]:
+def _pairs(crm_module: str, *rows: tuple[str, str, str, FieldKind]) -> tuple[DefaultPair, ...]:
+    module = CRM_MODULES[crm_module].sync_module
     return tuple(DefaultPair(module, crm_module, *row) for row in rows)
 
 
@@ -203,7 +188,6 @@ def _address_pairs(
 # free-text unit ("pcs", "hrs") would be refused on every two-way push. An admin may map it.
 DEFAULT_FIELD_MAP: tuple[DefaultPair, ...] = (
     *_pairs(
-        Module.CUSTOMERS,
         "Accounts",
         ("Account_Name", "text", "contact_name", _T),
         ("Account_Name", "text", "company_name", _T),
@@ -215,7 +199,6 @@ DEFAULT_FIELD_MAP: tuple[DefaultPair, ...] = (
         ("Description", "textarea", "notes", _T),
     ),
     *_pairs(
-        Module.CUSTOMERS,
         "Contacts",
         ("Full_Name", "text", "contact_name", _T),
         ("Salutation", "picklist", "contact_person.salutation", _T),
@@ -231,7 +214,6 @@ DEFAULT_FIELD_MAP: tuple[DefaultPair, ...] = (
         ("Description", "textarea", "notes", _T),
     ),
     *_pairs(
-        Module.VENDORS,
         "Vendors",
         ("Vendor_Name", "text", "contact_name", _T),
         ("Vendor_Name", "text", "company_name", _T),
@@ -242,7 +224,6 @@ DEFAULT_FIELD_MAP: tuple[DefaultPair, ...] = (
         ("Description", "textarea", "notes", _T),
     ),
     *_pairs(
-        Module.ITEMS,
         "Products",
         ("Product_Name", "text", "name", _T),
         ("Product_Code", "text", "sku", _T),
@@ -256,10 +237,7 @@ DEFAULT_FIELD_MAP: tuple[DefaultPair, ...] = (
 
 def crm_modules(module: Module, crm_source: CrmSource | None) -> tuple[str, ...]:
     """The CRM modules a module reads; customers without a source: both it may read."""
-    by_source = CRM_MODULES[module]
-    if module is Module.CUSTOMERS and crm_source is None:
-        return by_source[CrmSource.ACCOUNTS_AND_CONTACTS]
-    return by_source[crm_source if module is Module.CUSTOMERS else None]
+    return read_by(module, crm_source)
 
 
 def default_map(module: Module, crm_source: CrmSource | None) -> tuple[DefaultPair, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from crmsync.domain.crm_modules import CRM_MODULES
 from crmsync.domain.field_catalog import CRM_KINDS, FieldKind, crm_modules
 from crmsync.domain.models import CrmSource, Direction, Module, ModuleSettings, Role
 
@@ -24,8 +25,7 @@ COMPATIBLE: frozenset[tuple[FieldKind, FieldKind]] = frozenset(
     | {(a, b) for a in NUMERIC for b in NUMERIC}
     | {(FieldKind.PICKLIST, FieldKind.TEXT)}
 )
-VIEW_MODULES = {"accounts": "Accounts", "contacts": "Contacts", "vendors": "Vendors", "products": "Products"}
-VIEW_KEYS = {crm_module: key for key, crm_module in VIEW_MODULES.items()}
+VIEW_MODULES = {m.key: m.name for m in CRM_MODULES.values()}  # `views` key -> CRM module
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def crm_field_facts(name: str, data_type: str, values: tuple[str, ...] = ()) -> 
 
 def view_keys(module: Module, crm_source: CrmSource | None) -> tuple[str, ...]:
     """The `views` keys that apply to a module (customers: by crm_source)."""
-    return tuple(VIEW_KEYS[crm_module] for crm_module in crm_modules(module, crm_source))
+    return tuple(CRM_MODULES[crm_module].key for crm_module in crm_modules(module, crm_source))
 
 
 def lookups_needed(module: Module, settings: ModuleSettings) -> Lookups:

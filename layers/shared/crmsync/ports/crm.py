@@ -12,6 +12,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crmsync.domain.automation import Deal, DealChange, StageRule
+
 SortBy = Literal["id", "Created_Time", "Modified_Time"]
 SortOrder = Literal["asc", "desc"]
 DeletedType = Literal["all", "recycle", "permanent"]
@@ -290,3 +292,17 @@ class CrmPort(Protocol):
     def update_watch(self, channels: Sequence[WatchChannel]) -> list[WatchOutcome]: ...
 
     def disable_watch(self, channel_ids: Sequence[str]) -> list[WatchOutcome]: ...
+
+    # deals, as the deal-stage automation reads them
+
+    def get_deal(self, deal_id: str) -> Deal:
+        """One deal, typed; raises NotFound."""
+        ...
+
+    def list_deal_stages(self) -> list[StageRule]:
+        """The Deals `Stage` picklist: probability and deal category of every value."""
+        ...
+
+    def iter_deal_changes(self, modified_since: datetime) -> Iterator[list[DealChange]]:
+        """Deals modified after `modified_since`, oldest change first, a page at a time."""
+        ...

@@ -12,6 +12,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from crmsync.domain.automation import InvoiceStanding
+
 TransactionKind = Literal["estimates", "salesorders", "invoices", "purchaseorders", "expenses"]
 TransactionStatus = Literal[
     "sent", "void", "draft", "confirmed", "issued", "cancelled", "accepted", "declined"
@@ -191,6 +193,18 @@ class InventoryPort(Protocol):
         self, kind: TransactionKind, transaction_id: str, status: TransactionStatus
     ) -> None:
         """A status action (`POST /{kind}/{id}/status/{status}`), e.g. mark an invoice sent or void."""
+        ...
+
+    def find_transaction_by_reference(self, kind: TransactionKind, reference: str) -> InventoryRecord | None:
+        """The document with exactly this reference number (the list filter may match more loosely)."""
+        ...
+
+    def get_invoice_standing(self, invoice_id: str) -> InvoiceStanding:
+        """An invoice's status and payments: what decides whether it may be voided."""
+        ...
+
+    def void_invoice(self, invoice_id: str) -> None:
+        """Void the invoice; an invoice that is void already is no error."""
         ...
 
     # custom fields

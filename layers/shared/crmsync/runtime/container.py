@@ -1,30 +1,21 @@
-"""The composition root: settings read once per cold start, adapters built lazily and cached."""
+"""The composition root: settings read once per cold start, adapters built lazily and cached, and the
+`Deps` handed to every service."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
 from functools import cached_property
 
-from crmsync.domain.models import Integration
-from crmsync.ports.crm import CrmPort
-from crmsync.ports.inventory import InventoryPort
-from crmsync.ports.secrets import IntegrationCredentials
+from crmsync.ports.clock import Clock, utc_now
 from crmsync.runtime.settings import Settings
-
-
-@dataclass(frozen=True)
-class VendorClients:
-    crm: CrmPort
-    inventory: InventoryPort
+from crmsync.services.deps import Deps
+from crmsync.services.stage_rules import StageRuleCache
 
 
 class Container:
-    def __init__(self, settings: Settings, vendor_retry_policy=None):
+    def __init__(self, settings: Settings, vendor_retry_policy=None, clock: Clock = utc_now):
         self.settings = settings
         self.vendor_retry_policy = vendor_retry_policy  # None: the clients' defaults
-        self._clients: dict[str, VendorClients] = {}
-        self._clients_lock = threading.Lock()
+        self.clock = clock
 
     @classmethod
     def from_env(cls) -> Container:
@@ -34,7 +25,7 @@ class Container:
     def store(self):
         from crmsync.adapters.dynamodb import DynamoStore
 
-        return DynamoStore(self.settings.table_name)
+        return DynamoStore(self.settings.table_name, clock=self.clock)
 
     @cached_property
     def sync_queue(self):
@@ -61,58 +52,39 @@ class Container:
 
         return PacerPool(lambda: TokenBucket(self.settings.inventory_calls_per_minute, 60.0))
 
-    def clients_for_credentials(self, credentials: IntegrationCredentials, inventory_org_id: str) -> VendorClients:
-        """Clients for credentials not stored yet (connect)."""
-        from crmsync.adapters.crm import ZohoCrmClient
-        from crmsync.adapters.inventory import ZohoInventoryClient
+    @cached_property
+    def vendors(self):
+        """The integrations' clients, kept for the life of the container (access tokens are reused)."""
+        from crmsync.runtime.vendors import VendorClientPool
 
-        return VendorClients(
-            crm=ZohoCrmClient.connect(credentials.crm, policy=self.vendor_retry_policy),
-            inventory=ZohoInventoryClient.connect(
-                credentials.inventory,
-                inventory_org_id,
-                pacer=self.inventory_pacers.get(inventory_org_id),
-                policy=self.vendor_retry_policy,
-            ),
+        return VendorClientPool(
+            self.credentials, lambda org_id: self.inventory_pacers.get(org_id), self.vendor_retry_policy
         )
 
-    def exchange_code(self, system: str, grant) -> str:
-        """A refresh token for a one-time authorization code (connect with a code grant)."""
-        from crmsync.adapters.oauth import exchange_code
+    @cached_property
+    def stage_rules(self) -> StageRuleCache:
+        """The CRM's deal-stage settings per integration, for the life of the container."""
+        return StageRuleCache()
 
-        return exchange_code(
-            system,
-            data_center=grant.data_center,
-            base_url=grant.base_url,
-            client_id=grant.client_id,
-            client_secret=grant.client_secret.get_secret_value(),
-            code=grant.code.get_secret_value(),
-            redirect_uri=grant.redirect_uri,
+    @property
+    def deps(self) -> Deps:
+        """What the services use; built from the adapters above (each built once, on first use)."""
+        return Deps(
+            store=self.store,
+            sync_queue=self.sync_queue,
+            automation_queue=self.automation_queue,
+            credentials=self.credentials,
+            vendors=self.vendors,
+            clock=self.clock,
+            stage_rules=self.stage_rules,
+            allow_custom_endpoints=self.settings.allow_custom_endpoints,
         )
-
-    def vendor_clients(self, integration: Integration) -> VendorClients:
-        """The integration's clients, built once per process from its stored credentials.
-
-        Kept for the life of the container, so access tokens are reused across invocations.
-        """
-        with self._clients_lock:
-            clients = self._clients.get(integration.integration_id)
-            if clients is None:
-                credentials = self.credentials.get(integration.integration_id)
-                clients = self.clients_for_credentials(credentials, integration.inventory_org_id)
-                self._clients[integration.integration_id] = clients
-            return clients
-
-    def forget_clients(self, integration_id: str) -> None:
-        """Drop cached clients (credentials replaced or deleted)."""
-        with self._clients_lock:
-            self._clients.pop(integration_id, None)
 
     @cached_property
     def tenants(self):
         from crmsync.services.tenants import TenantService
 
-        return TenantService(self.store)
+        return TenantService(self.store, self.clock)
 
 
 _container: Container | None = None

@@ -13,62 +13,62 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from crmsync.domain.errors import ConflictError
 from crmsync.domain.models import Integration, IntegrationState, Role
 from crmsync.observability import bind, logger, metrics
 from crmsync.ports.crm import WatchChannel
 from crmsync.ports.errors import VendorError
 from crmsync.services.connect import CHANNEL_LIFETIME, PRIMARY_EVENTS, RECORD_EVENTS
+from crmsync.services.deps import Deps
 from crmsync.services.intake import token_hash
+from crmsync.services.integrations import update_integration
 
 RENEW_BEFORE = timedelta(days=2)
 RENEWED_STATES = (IntegrationState.ACTIVE, IntegrationState.PAUSED)
-SAVE_ATTEMPTS = 3
 
 
 class ChannelRenewalFailed(Exception):
     """The channel could not be renewed; the message is what the integration's status shows."""
 
 
-def renew_due_channels(container, now: datetime | None = None) -> int:
+def renew_due_channels(deps: Deps, now: datetime | None = None) -> int:
     """Renew every channel of an active or paused integration that is due; returns how many were renewed."""
-    now = now or datetime.now(UTC)
+    now = now or deps.clock()
     renewed = 0
     for state in RENEWED_STATES:
         cursor = None
         while True:
-            page = container.store.list_integration_ids(state, limit=100, cursor=cursor)
+            page = deps.store.list_integration_ids(state, limit=100, cursor=cursor)
             for integration_id in page.items:
-                integration = container.store.get_integration(integration_id)
+                integration = deps.store.get_integration(integration_id)
                 if (
                     integration
                     and integration.channel
                     and integration.channel.expires_at - now <= RENEW_BEFORE
                 ):
-                    renewed += renew_channel(container, integration, now)
+                    renewed += renew_channel(deps, integration, now)
             if not (cursor := page.next_cursor):
                 break
     logger.info("notification channels renewed", extra={"renewed": renewed})
     return renewed
 
 
-def renew_channel(container, integration: Integration, now: datetime) -> bool:
+def renew_channel(deps: Deps, integration: Integration, now: datetime) -> bool:
     bind(integration_id=integration.integration_id)
     expires = now + CHANNEL_LIFETIME
     try:
-        _put_again(container, integration, expires)
+        _put_again(deps, integration, expires)
     except (ChannelRenewalFailed, VendorError, KeyError) as exc:
         message = str(exc) if isinstance(exc, ChannelRenewalFailed) else _reason(exc)
         logger.warning("notification channel renewal failed", extra={"error": message})
         metrics.add_metric(name="ChannelRenewalsFailed", unit="Count", value=1)
         _save(
-            container, integration.integration_id, lambda i: i.model_copy(update={"channel_error": message})
+            deps, integration.integration_id, lambda i: i.model_copy(update={"channel_error": message})
         )
         return False
     _save(
-        container,
+        deps,
         integration.integration_id,
         lambda i: i.model_copy(
             update={"channel": i.channel.model_copy(update={"expires_at": expires}), "channel_error": None}
@@ -85,9 +85,9 @@ def _reason(exc: Exception) -> str:
     )
 
 
-def _put_again(container, integration: Integration, expires: datetime) -> None:
+def _put_again(deps: Deps, integration: Integration, expires: datetime) -> None:
     channel = integration.channel
-    crm = container.vendor_clients(integration).crm
+    crm = deps.vendors.for_integration(integration).crm
     listed = [w for w in crm.list_watches() if w.channel_id in channel.channel_ids and w.notify_url]
     if not listed:
         raise ChannelRenewalFailed(
@@ -113,13 +113,5 @@ def _put_again(container, integration: Integration, expires: datetime) -> None:
         raise ChannelRenewalFailed(f"The CRM refused to renew the notification channel ({failed[0].code}).")
 
 
-def _save(container, integration_id: str, change: Callable[[Integration], Integration]) -> None:
-    """Read, change, save from the version read; re-read when another write came between."""
-    for attempt in range(SAVE_ATTEMPTS):
-        current = container.store.get_integration(integration_id)
-        try:
-            container.store.save_integration(change(current))
-            return
-        except ConflictError:
-            if attempt == SAVE_ATTEMPTS - 1:
-                raise
+def _save(deps: Deps, integration_id: str, change: Callable[[Integration], Integration]) -> None:
+    update_integration(deps.store, integration_id, change)

@@ -19,34 +19,39 @@ import secrets
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from typing import Literal
 
 from crmsync.contracts.connect import ConnectIn, OAuthGrantIn
+from crmsync.domain.crm_modules import CRM_MODULES
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, InvalidFieldsError, PrerequisiteFailed
 from crmsync.domain.models import Integration, NotificationChannel, OrgUser, Role, SharedOrgInfo
 from crmsync.observability import bind, logger, metrics
-from crmsync.ports.crm import CrmOrg, WatchChannel
+from crmsync.ports.crm import CrmOrg, CrmPort, WatchChannel
 from crmsync.ports.errors import AuthorizationExpired, NotFound
 from crmsync.ports.inventory import InventoryOrganization
 from crmsync.ports.secrets import IntegrationCredentials, OAuthCredentials
+from crmsync.ports.store import Store
+from crmsync.ports.vendors import VendorClients
+from crmsync.services.deps import Deps
 from crmsync.services.intake import token_hash
 
 EDITION_RANK = {"free": 0, "standard": 1, "starter": 1, "professional": 2, "enterprise": 3, "zohoone": 3,
                 "ultimate": 4, "crmplus": 4}
 MINIMUM_EDITION = "professional"
-RECORD_EVENTS = ["Accounts.all", "Contacts.all", "Vendors.all", "Products.all"]
+RECORD_EVENTS = [f"{name}.all" for name in CRM_MODULES]
 PRIMARY_EVENTS = [*RECORD_EVENTS, "Deals.all", "Quotes.create", "Sales_Orders.create", "Purchase_Orders.create"]
 CHANNEL_LIFETIME = timedelta(days=7) - timedelta(minutes=5)  # the CRM allows at most one week
 
 
-def connect(container, tenant_id: str, request: ConnectIn, webhook_base_url: str) -> Integration:
-    _refuse_custom_endpoints(container, request)
-    credentials = _credentials(container, request)
-    clients = container.clients_for_credentials(credentials, request.inventory.organization_id)
+def connect(deps: Deps, tenant_id: str, request: ConnectIn, webhook_base_url: str) -> Integration:
+    _refuse_custom_endpoints(deps, request)
+    credentials = _credentials(deps, request)
+    clients = deps.vendors.for_credentials(credentials, request.inventory.organization_id)
     crm_org, inventory_org = _read_organizations(clients)
-    _check_prerequisites(container.store, request, crm_org, inventory_org)
+    _check_prerequisites(deps.store, request, crm_org, inventory_org)
 
-    now = datetime.now(UTC)
+    now = deps.clock()
     integration_id = uuid.uuid4().hex
     bind(tenant_id=tenant_id, integration_id=integration_id)
     primary = request.role == "primary"
@@ -77,13 +82,13 @@ def connect(container, tenant_id: str, request: ConnectIn, webhook_base_url: str
         updated_at=now,
     )
     with ExitStack() as undo:
-        container.credentials.put(integration_id, credentials)
-        undo.callback(_quietly, container.credentials.delete, integration_id)
+        deps.credentials.put(integration_id, credentials)
+        undo.callback(_quietly, deps.credentials.delete, integration_id)
         _watch(clients.crm, channel, token, f"{webhook_base_url}/webhooks/crm/{integration_id}",
                PRIMARY_EVENTS if primary else RECORD_EVENTS)
         undo.callback(_quietly, clients.crm.disable_watch, list(channel.channel_ids))
         try:
-            container.store.create_integration(integration)
+            deps.store.create_integration(integration)
         except AlreadyExistsError:
             raise ConflictError("The CRM or inventory organization was integrated by another request just now.") from None
         undo.pop_all()
@@ -92,8 +97,8 @@ def connect(container, tenant_id: str, request: ConnectIn, webhook_base_url: str
     return integration
 
 
-def _refuse_custom_endpoints(container, request: ConnectIn) -> None:
-    if container.settings.allow_custom_endpoints:
+def _refuse_custom_endpoints(deps: Deps, request: ConnectIn) -> None:
+    if deps.allow_custom_endpoints:
         return
     fields = [(f"{side}.base_url", "custom endpoints are not allowed in this deployment")
               for side, grant in (("crm", request.crm), ("inventory", request.inventory)) if grant.base_url]
@@ -101,10 +106,16 @@ def _refuse_custom_endpoints(container, request: ConnectIn) -> None:
         raise InvalidFieldsError(fields)
 
 
-def _credentials(container, request: ConnectIn) -> IntegrationCredentials:
-    def side(system: str, grant: OAuthGrantIn) -> OAuthCredentials:
-        refresh = grant.refresh_token.get_secret_value() if grant.refresh_token else container.exchange_code(
-            system, grant
+def _credentials(deps: Deps, request: ConnectIn) -> IntegrationCredentials:
+    def side(system: Literal["crm", "inventory"], grant: OAuthGrantIn) -> OAuthCredentials:
+        refresh = grant.refresh_token.get_secret_value() if grant.refresh_token else deps.vendors.exchange_code(
+            system,
+            data_center=grant.data_center,
+            base_url=grant.base_url,
+            client_id=grant.client_id,
+            client_secret=grant.client_secret.get_secret_value(),
+            code=grant.code.get_secret_value(),
+            redirect_uri=grant.redirect_uri,
         )
         return OAuthCredentials(client_id=grant.client_id, client_secret=grant.client_secret,
                                 refresh_token=refresh, data_center=grant.data_center, base_url=grant.base_url)
@@ -112,7 +123,7 @@ def _credentials(container, request: ConnectIn) -> IntegrationCredentials:
     return IntegrationCredentials(crm=side("crm", request.crm), inventory=side("inventory", request.inventory))
 
 
-def _read_organizations(clients) -> tuple[CrmOrg, InventoryOrganization]:
+def _read_organizations(clients: VendorClients) -> tuple[CrmOrg, InventoryOrganization]:
     """Both organizations; a refused grant or unknown organization names the field to fix."""
     try:
         crm_org = clients.crm.get_org()
@@ -127,7 +138,7 @@ def _read_organizations(clients) -> tuple[CrmOrg, InventoryOrganization]:
     return crm_org, inventory_org
 
 
-def _check_prerequisites(store, request: ConnectIn, crm_org: CrmOrg, inventory_org: InventoryOrganization) -> None:
+def _check_prerequisites(store: Store, request: ConnectIn, crm_org: CrmOrg, inventory_org: InventoryOrganization) -> None:
     if crm_org.id != request.crm.org_id:
         raise InvalidFieldsError([("crm.org_id", "the OAuth grant belongs to another CRM organization")])
     edition = (crm_org.edition or "").replace(" ", "").lower()
@@ -164,7 +175,7 @@ def _shared_info(org: InventoryOrganization, users) -> SharedOrgInfo:
     )
 
 
-def _watch(crm, channel: NotificationChannel, token: str, notify_url: str, events: list[str]) -> None:
+def _watch(crm: CrmPort, channel: NotificationChannel, token: str, notify_url: str, events: list[str]) -> None:
     outcomes = crm.enable_watch([
         WatchChannel(channel_id=channel.channel_ids[0], events=events, notify_url=notify_url, token=token,
                      channel_expiry=channel.expires_at)

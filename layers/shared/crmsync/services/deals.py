@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from crmsync.domain.automation import DealLink, TransactionType
 from crmsync.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
 from crmsync.domain.models import Integration, Module, Role, Side
@@ -20,41 +18,42 @@ from crmsync.domain.sync.model import RecordKind
 from crmsync.observability import logger
 from crmsync.ports.crm import Criterion, CrmRecord
 from crmsync.ports.errors import NotFound
+from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration
 
 DEAL_FIELDS = ["Deal_Name", "Stage", "Amount", "Closing_Date", "Account_Name", "Contact_Name", "Owner"]
 
 
 def search_deals(
-    container, tenant_id: str, integration_id: str, *, customer_id: str | None, q: str | None, limit: int
+    deps: Deps, tenant_id: str, integration_id: str, *, customer_id: str | None, q: str | None, limit: int
 ) -> list[CrmRecord]:
-    integration = get_integration(container.store, tenant_id, integration_id)
+    integration = get_integration(deps.store, tenant_id, integration_id)
     if not (customer_id or q):
         raise InvalidFieldsError([("customer_id", "give a customer_id, a q, or both")])
     criteria = []
     if customer_id:
-        mapping = container.store.get_mapping(integration_id, Module.CUSTOMERS, Side.INVENTORY, customer_id)
+        mapping = deps.store.get_mapping(integration_id, Module.CUSTOMERS, Side.INVENTORY, customer_id)
         if mapping is None or not mapping.crm_id:
             raise NotFoundError(f"Customer {customer_id} is not linked to a CRM account or contact.")
         lookup = "Contact_Name" if mapping.record_kind == RecordKind.CONTACT else "Account_Name"
         criteria.append(Criterion(field=f"{lookup}.id", operator="equals", value=mapping.crm_id))
     if q:
         criteria.append(Criterion(field="Deal_Name", operator="equals", value=q))
-    crm = container.vendor_clients(integration).crm
+    crm = deps.vendors.for_integration(integration).crm
     return crm.search_records("Deals", criteria=criteria, fields=DEAL_FIELDS)[:limit]
 
 
 def associate(
-    container,
+    deps: Deps,
     tenant_id: str,
     integration_id: str,
     transaction_type: TransactionType,
     transaction_id: str,
     deal_id: str,
 ) -> DealLink:
-    integration = _linkable(container, tenant_id, integration_id)
+    integration = _linkable(deps, tenant_id, integration_id)
     kind = transaction_type.inventory_kind
-    clients = container.vendor_clients(integration)
+    clients = deps.vendors.for_integration(integration)
     try:
         clients.inventory.get_transaction(kind, transaction_id)
     except NotFound:
@@ -69,10 +68,10 @@ def associate(
         transaction_id=transaction_id,
         deal_id=deal_id,
         deal_name=deal.values.get("Deal_Name"),
-        linked_at=datetime.now(UTC),
+        linked_at=deps.clock(),
     )
     try:
-        return container.store.save_deal_link(link)
+        return deps.store.save_deal_link(link)
     except ConflictError as exc:
         current: DealLink | None = exc.current
         if current is not None and current.deal_id == deal_id:
@@ -84,11 +83,11 @@ def associate(
 
 
 def dissociate(
-    container, tenant_id: str, integration_id: str, transaction_type: TransactionType, transaction_id: str
+    deps: Deps, tenant_id: str, integration_id: str, transaction_type: TransactionType, transaction_id: str
 ) -> None:
-    _linkable(container, tenant_id, integration_id)
+    _linkable(deps, tenant_id, integration_id)
     try:
-        container.store.delete_deal_link(integration_id, transaction_type.inventory_kind, transaction_id)
+        deps.store.delete_deal_link(integration_id, transaction_type.inventory_kind, transaction_id)
     except NotFoundError:
         raise NotFoundError(
             f"{transaction_type.value} {transaction_id} is not associated with a deal."
@@ -100,15 +99,15 @@ def dissociate(
         ) from None
 
 
-def remove_deal_links(container, integration: Integration) -> int:
+def remove_deal_links(deps: Deps, integration: Integration) -> int:
     """L2: the CRM-side finance data this service keeps for an integration is its deal links."""
-    removed = container.store.remove_deal_links(integration.integration_id)
+    removed = deps.store.remove_deal_links(integration.integration_id)
     logger.info("deal links removed", extra={"removed": removed})
     return removed
 
 
-def _linkable(container, tenant_id: str, integration_id: str) -> Integration:
-    integration = get_integration(container.store, tenant_id, integration_id)
+def _linkable(deps: Deps, tenant_id: str, integration_id: str) -> Integration:
+    integration = get_integration(deps.store, tenant_id, integration_id)
     if integration.role is Role.SECONDARY:
         raise ConflictError("A secondary integration is fetch-from-CRM only; deals cannot be associated.")
     return integration

@@ -15,44 +15,46 @@ an item the inventory system refuses to delete (it is used in transactions) is k
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from crmsync.contracts.queues import DeleteIntegrationMessage
 from crmsync.domain.models import IntegrationState, Module, Notification, Side, time_sortable_id
 from crmsync.observability import bind, logger
+from crmsync.ports.clock import Clock
 from crmsync.ports.errors import NotFound, VendorError
+from crmsync.ports.inventory import InventoryPort
+from crmsync.ports.store import Store
+from crmsync.services.deps import Deps
 
 PURGE_BUDGET = 2_000
 MAPPINGS_PER_STEP = 200
 
 
-def run_deletion_step(container, message: DeleteIntegrationMessage) -> None:
+def run_deletion_step(deps: Deps, message: DeleteIntegrationMessage) -> None:
     bind(integration_id=message.integration_id)
-    store = container.store
+    store = deps.store
     integration = store.get_integration(message.integration_id)
     if integration is None or integration.state is not IntegrationState.DELETING:
         logger.info("delete message dropped", extra={"state": integration.state if integration else None})
         return
-    clients = _clients(container, integration)
+    clients = _clients(deps, integration)
     if message.keep == "with_transactions" and clients is not None:
-        if not _delete_unused_records(store, clients.inventory, message.integration_id):
-            container.sync_queue.send(message)
+        if not _delete_unused_records(store, deps.clock, clients.inventory, message.integration_id):
+            deps.sync_queue.send(message)
             return
     if clients is not None and integration.channel is not None:
         try:
             clients.crm.disable_watch(list(integration.channel.channel_ids))
         except VendorError:
             logger.warning("could not stop the CRM notification channel; it expires on its own")
-    container.credentials.delete(message.integration_id)
-    container.forget_clients(message.integration_id)
+    deps.credentials.delete(message.integration_id)
+    deps.vendors.forget(message.integration_id)
     if not store.purge_integration(message.integration_id, max_items=PURGE_BUDGET).done:
-        container.sync_queue.send(message)
+        deps.sync_queue.send(message)
         return
     store.release_org_claims(integration)
     store.transition_integration(
         message.integration_id, allowed_from={IntegrationState.DELETING}, to=IntegrationState.DELETED
     )
-    now = datetime.now(UTC)
+    now = deps.clock()
     store.add_notification(
         Notification(
             integration_id=message.integration_id,
@@ -66,14 +68,14 @@ def run_deletion_step(container, message: DeleteIntegrationMessage) -> None:
     logger.info("integration deleted", extra={"keep": message.keep})
 
 
-def _clients(container, integration):
+def _clients(deps: Deps, integration):
     try:
-        return container.vendor_clients(integration)
+        return deps.vendors.for_integration(integration)
     except KeyError:  # the secret is already gone: an earlier step got past it
         return None
 
 
-def _delete_unused_records(store, inventory, integration_id: str) -> bool:
+def _delete_unused_records(store: Store, clock: Clock, inventory: InventoryPort, integration_id: str) -> bool:
     """Delete up to MAPPINGS_PER_STEP records; True when every candidate has been handled."""
     handled = 0
     for module in Module:
@@ -84,7 +86,7 @@ def _delete_unused_records(store, inventory, integration_id: str) -> bool:
                 if mapping.origin is Side.CRM and mapping.inventory_id and not mapping.tombstone_side:
                     _delete_if_unused(inventory, module, mapping.inventory_id)
                     store.update_mapping(
-                        mapping.model_copy(update={"tombstone_side": Side.INVENTORY, "tombstone_at": datetime.now(UTC)})
+                        mapping.model_copy(update={"tombstone_side": Side.INVENTORY, "tombstone_at": clock()})
                     )
                     handled += 1
                     if handled >= MAPPINGS_PER_STEP:
@@ -94,7 +96,7 @@ def _delete_unused_records(store, inventory, integration_id: str) -> bool:
     return True
 
 
-def _delete_if_unused(inventory, module: Module, record_id: str) -> None:
+def _delete_if_unused(inventory: InventoryPort, module: Module, record_id: str) -> None:
     try:
         if module is Module.ITEMS:
             inventory.delete_item(record_id)

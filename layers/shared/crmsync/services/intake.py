@@ -14,20 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
 
 from crmsync.contracts.notifications import CrmNotification, NotificationAccepted
 from crmsync.contracts.queues import CrmTransactionEventMessage, DealEventMessage, SyncMessage
+from crmsync.domain.crm_modules import sync_module_of
 from crmsync.domain.errors import BadChannelToken
 from crmsync.domain.models import (
     STOPPED_STATES,
-    ActivityEntry,
     WebhookDelivery,
-    time_sortable_id,
 )
 from crmsync.observability import bind, logger, metrics
+from crmsync.services.activity import record_activity
+from crmsync.services.deps import Deps
 
-SYNC_MODULES = {"Accounts": "customers", "Contacts": "customers", "Vendors": "vendors", "Products": "items"}
 TRANSACTION_MODULES = {"Quotes", "Sales_Orders", "Purchase_Orders"}
 
 
@@ -35,8 +34,8 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def accept_notification(container, integration_id: str, note: CrmNotification) -> NotificationAccepted:
-    store = container.store
+def accept_notification(deps: Deps, integration_id: str, note: CrmNotification) -> NotificationAccepted:
+    store = deps.store
     integration = store.get_integration(integration_id)
     channel = integration.channel if integration else None
     if (
@@ -47,18 +46,15 @@ def accept_notification(container, integration_id: str, note: CrmNotification) -
         metrics.add_metric(name="WebhooksRejected", unit="Count", value=1)
         raise BadChannelToken("The notification's channel or token is not valid for this integration.")
     bind(tenant_id=integration.tenant_id, integration_id=integration_id)
-    now = datetime.now(UTC)
     if integration.state in STOPPED_STATES:
-        store.add_activity(
-            ActivityEntry(
-                integration_id=integration_id,
-                entry_id=time_sortable_id(now),
-                at=now,
-                kind="webhook",
-                result="dropped",
-                reason=f"integration is {integration.state}",
-                details={"module": note.module, "operation": note.operation, "ids": note.ids[:20]},
-            )
+        record_activity(
+            store,
+            deps.clock,
+            integration_id,
+            "webhook",
+            "dropped",
+            reason=f"integration is {integration.state}",
+            details={"module": note.module, "operation": note.operation, "ids": note.ids[:20]},
         )
         return NotificationAccepted(status="ignored")
     delivery = WebhookDelivery(
@@ -66,15 +62,15 @@ def accept_notification(container, integration_id: str, note: CrmNotification) -
     )
     if not store.record_delivery(delivery):
         return NotificationAccepted(status="duplicate")
-    queued = _queue(container, integration_id, note)
+    queued = _queue(deps, integration_id, note)
     logger.info("notification queued", extra={"crm_module": note.module, "operation": note.operation, "queued": queued})
     return NotificationAccepted(status="queued", queued=queued)
 
 
-def _queue(container, integration_id: str, note: CrmNotification) -> int:
+def _queue(deps: Deps, integration_id: str, note: CrmNotification) -> int:
     if note.module == "Deals":
         for deal_id in note.ids:
-            container.automation_queue.send(
+            deps.automation_queue.send(
                 DealEventMessage(
                     integration_id=integration_id, deal_id=deal_id, operation=note.operation, server_time=note.server_time
                 )
@@ -84,16 +80,16 @@ def _queue(container, integration_id: str, note: CrmNotification) -> int:
         if note.operation != "insert":
             return 0
         for record_id in note.ids:
-            container.automation_queue.send(
+            deps.automation_queue.send(
                 CrmTransactionEventMessage(
                     integration_id=integration_id, crm_module=note.module, record_id=record_id,
                     server_time=note.server_time,
                 )
             )
         return len(note.ids)
-    module = SYNC_MODULES.get(note.module)
+    module = sync_module_of(note.module)
     if module is None:
         logger.info("notification for a module this service does not sync", extra={"crm_module": note.module})
         return 0
-    container.sync_queue.send(SyncMessage(integration_id=integration_id, module=module, trigger="webhook"))
+    deps.sync_queue.send(SyncMessage(integration_id=integration_id, module=module, trigger="webhook"))
     return 1

@@ -8,13 +8,11 @@ would write to the CRM or sync transactions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Literal
 
 from crmsync.contracts.queues import DeleteIntegrationMessage
 from crmsync.domain.errors import ConflictError, NotFoundError, PermissionDenied
 from crmsync.domain.models import (
-    ActivityEntry,
     AutomationPreferences,
     CrmGrant,
     CrmPermission,
@@ -22,11 +20,12 @@ from crmsync.domain.models import (
     IntegrationState,
     Module,
     Role,
-    time_sortable_id,
 )
 from crmsync.observability import logger
+from crmsync.services.activity import record_activity
 from crmsync.services.deals import remove_deal_links
-from crmsync.services.integrations import get_integration
+from crmsync.services.deps import Deps
+from crmsync.services.integrations import get_integration, update_integration
 
 State = IntegrationState
 RUNNING = {State.ACTIVE, State.PAUSED}
@@ -36,98 +35,98 @@ class ConfirmationRequired(ConflictError):
     """The action has consequences the caller must accept with `confirm: true`."""
 
 
-def disable(container, tenant_id: str, integration_id: str, *, confirm: bool) -> Integration:
-    integration = get_integration(container.store, tenant_id, integration_id)
+def disable(deps: Deps, tenant_id: str, integration_id: str, *, confirm: bool) -> Integration:
+    integration = get_integration(deps.store, tenant_id, integration_id)
     if integration.transactions_enabled and not confirm:
         raise ConfirmationRequired(
             "Transaction sync is on: disabling removes the CRM-side finance links, comments and "
             'attachments this service keeps for it. Send {"confirm": true} to go ahead.'
         )
-    disabled = _transition(container, integration_id, RUNNING, State.DISABLED)
-    removed = remove_finance_data(container, integration) if integration.transactions_enabled else 0
-    _audit(container, integration_id, "integration_disabled", {"finance_links_removed": removed})
+    disabled = _transition(deps, integration_id, RUNNING, State.DISABLED)
+    removed = remove_finance_data(deps, integration) if integration.transactions_enabled else 0
+    _audit(deps, integration_id, "integration_disabled", {"finance_links_removed": removed})
     return disabled
 
 
-def remove_finance_data(container, integration: Integration) -> int:
+def remove_finance_data(deps: Deps, integration: Integration) -> int:
     """Remove the CRM-side finance data this service keeps (its deal links, W3 and A5). Returns a count."""
-    return remove_deal_links(container, integration)
+    return remove_deal_links(deps, integration)
 
 
-def enable(container, tenant_id: str, integration_id: str) -> Integration:
-    get_integration(container.store, tenant_id, integration_id)
-    _transition(container, integration_id, {State.DISABLED}, State.ACTIVE)
-    enabled = _update(container, integration_id, lambda i: i.model_copy(update={"fetch_from_crm_first": True}))
-    _audit(container, integration_id, "integration_enabled", {})
+def enable(deps: Deps, tenant_id: str, integration_id: str) -> Integration:
+    get_integration(deps.store, tenant_id, integration_id)
+    _transition(deps, integration_id, {State.DISABLED}, State.ACTIVE)
+    enabled = _update(deps, integration_id, lambda i: i.model_copy(update={"fetch_from_crm_first": True}))
+    _audit(deps, integration_id, "integration_enabled", {})
     return enabled
 
 
 def request_delete(
-    container, tenant_id: str, integration_id: str, keep: Literal["all", "with_transactions"]
+    deps: Deps, tenant_id: str, integration_id: str, keep: Literal["all", "with_transactions"]
 ) -> Integration:
-    integration = get_integration(container.store, tenant_id, integration_id)
+    integration = get_integration(deps.store, tenant_id, integration_id)
     if integration.state is State.DELETED:
         return integration
     if integration.state is not State.DELETING:
         try:
-            integration = container.store.transition_integration(
+            integration = deps.store.transition_integration(
                 integration_id, allowed_from={State.DISABLED}, to=State.DELETING
             )
         except ConflictError as exc:
             raise ConflictError(
                 f"The integration is {exc.current}: disable it before deleting it.", current=exc.current
             ) from None
-    container.sync_queue.send(DeleteIntegrationMessage(integration_id=integration_id, keep=keep))
-    _audit(container, integration_id, "integration_delete_requested", {"keep": keep})
+    deps.sync_queue.send(DeleteIntegrationMessage(integration_id=integration_id, keep=keep))
+    _audit(deps, integration_id, "integration_delete_requested", {"keep": keep})
     return integration
 
 
-def pause(container, tenant_id: str, integration_id: str, modules: list[Module] | None, paused: bool):
-    integration = get_integration(container.store, tenant_id, integration_id)
+def pause(deps: Deps, tenant_id: str, integration_id: str, modules: list[Module] | None, paused: bool):
+    integration = get_integration(deps.store, tenant_id, integration_id)
     if modules:
         for module in modules:
             try:
-                container.store.set_module_paused(integration_id, module, paused)
+                deps.store.set_module_paused(integration_id, module, paused)
             except NotFoundError:
                 raise ConflictError(f"The {module} module is not configured yet.") from None
-        _audit(container, integration_id, "modules_paused" if paused else "modules_resumed",
+        _audit(deps, integration_id, "modules_paused" if paused else "modules_resumed",
                {"modules": [str(m) for m in modules]})
         return integration
     source, target = (State.ACTIVE, State.PAUSED) if paused else (State.PAUSED, State.ACTIVE)
-    changed = _transition(container, integration_id, {source}, target)
-    _audit(container, integration_id, "integration_paused" if paused else "integration_resumed", {})
+    changed = _transition(deps, integration_id, {source}, target)
+    _audit(deps, integration_id, "integration_paused" if paused else "integration_resumed", {})
     return changed
 
 
-def enable_transactions(container, tenant_id: str, integration_id: str) -> Integration:
-    integration = get_integration(container.store, tenant_id, integration_id)
+def enable_transactions(deps: Deps, tenant_id: str, integration_id: str) -> Integration:
+    integration = get_integration(deps.store, tenant_id, integration_id)
     _refuse_secondary(integration, "transaction sync")
-    configured = {p.module for p in container.store.list_modules(integration_id) if p.version > 0}
+    configured = {p.module for p in deps.store.list_modules(integration_id) if p.version > 0}
     missing = [m.value for m in Module if m not in configured]
     if missing:
         raise ConflictError(
             f"Configure customers, vendors and items before transaction sync; missing: {', '.join(missing)}."
         )
-    updated = _update(container, integration_id, lambda i: i.model_copy(update={"transactions_enabled": True}))
-    _audit(container, integration_id, "transactions_enabled", {})
+    updated = _update(deps, integration_id, lambda i: i.model_copy(update={"transactions_enabled": True}))
+    _audit(deps, integration_id, "transactions_enabled", {})
     return updated
 
 
-def set_automation(container, tenant_id: str, integration_id: str, prefs: AutomationPreferences) -> Integration:
-    integration = get_integration(container.store, tenant_id, integration_id)
+def set_automation(deps: Deps, tenant_id: str, integration_id: str, prefs: AutomationPreferences) -> Integration:
+    integration = get_integration(deps.store, tenant_id, integration_id)
     _refuse_secondary(integration, "deal-stage automation")
-    updated = _update(container, integration_id, lambda i: i.model_copy(update={"automation": prefs}))
-    _audit(container, integration_id, "automation_preferences_saved", prefs.model_dump(mode="json"))
+    updated = _update(deps, integration_id, lambda i: i.model_copy(update={"automation": prefs}))
+    _audit(deps, integration_id, "automation_preferences_saved", prefs.model_dump(mode="json"))
     return updated
 
 
-def set_crm_grants(container, tenant_id: str, integration_id: str, grants: list[CrmGrant]) -> Integration:
-    integration = get_integration(container.store, tenant_id, integration_id)
+def set_crm_grants(deps: Deps, tenant_id: str, integration_id: str, grants: list[CrmGrant]) -> Integration:
+    integration = get_integration(deps.store, tenant_id, integration_id)
     _refuse_secondary(integration, "CRM-side transactions")
     if not integration.transactions_enabled:
         raise ConflictError("Turn on transaction sync (T1) before granting CRM users transaction permissions.")
-    updated = _update(container, integration_id, lambda i: i.model_copy(update={"crm_grants": tuple(grants)}))
-    _audit(container, integration_id, "crm_permissions_saved", {"grants": len(grants)})
+    updated = _update(deps, integration_id, lambda i: i.model_copy(update={"crm_grants": tuple(grants)}))
+    _audit(deps, integration_id, "crm_permissions_saved", {"grants": len(grants)})
     return updated
 
 
@@ -146,31 +145,22 @@ def _refuse_secondary(integration: Integration, what: str) -> None:
         raise ConflictError(f"A secondary integration is fetch-from-CRM only; {what} is not available.")
 
 
-def _transition(container, integration_id: str, allowed_from: set[State], to: State) -> Integration:
+def _transition(deps: Deps, integration_id: str, allowed_from: set[State], to: State) -> Integration:
     try:
-        return container.store.transition_integration(integration_id, allowed_from=allowed_from, to=to)
+        return deps.store.transition_integration(integration_id, allowed_from=allowed_from, to=to)
     except ConflictError as exc:
         message = (f"The integration is already {to}." if exc.current == to
                    else f"The integration is {exc.current}; it cannot become {to}.")
         raise ConflictError(message, current=exc.current) from None
 
 
-def _update(container, integration_id: str, change: Callable[[Integration], Integration], attempts: int = 3):
-    """Read, change, save with the version read; re-read and retry when another write came between."""
-    for attempt in range(attempts):
-        current = container.store.get_integration(integration_id)
-        try:
-            return container.store.save_integration(change(current))
-        except ConflictError:
-            if attempt == attempts - 1:
-                raise
-    raise AssertionError("unreachable")
+def _update(deps: Deps, integration_id: str, change: Callable[[Integration], Integration]) -> Integration:
+    updated = update_integration(deps.store, integration_id, change)
+    if updated is None:
+        raise NotFoundError(f"No integration {integration_id}.")
+    return updated
 
 
-def _audit(container, integration_id: str, kind: str, details: dict) -> None:
-    now = datetime.now(UTC)
-    container.store.add_activity(
-        ActivityEntry(integration_id=integration_id, entry_id=time_sortable_id(now), at=now, kind=kind,
-                      result="done", details=details)
-    )
+def _audit(deps: Deps, integration_id: str, kind: str, details: dict) -> None:
+    record_activity(deps.store, deps.clock, integration_id, kind, "done", details=details)
     logger.info(kind, extra=details)

@@ -7,9 +7,7 @@ records the version it started with.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from crmsync.contracts.queues import SyncMessage
 from crmsync.domain import module_rules as rules
@@ -36,21 +34,11 @@ from crmsync.domain.models import (
     ModuleStatus,
 )
 from crmsync.observability import logger
-from crmsync.ports.crm import CrmField, CrmPort
+from crmsync.ports.crm import CrmField
 from crmsync.ports.inventory import InventoryPort
-
-
-class VendorClients(Protocol):
-    """An integration's clients of both systems."""
-
-    @property
-    def crm(self) -> CrmPort: ...
-
-    @property
-    def inventory(self) -> InventoryPort: ...
-
-
-ClientsFactory = Callable[[], VendorClients]
+from crmsync.ports.store import Store
+from crmsync.ports.vendors import VendorClients, VendorDirectory
+from crmsync.services.deps import Deps
 
 GONE = {IntegrationState.DELETING, IntegrationState.DELETED}
 IN_FLIGHT = {ModuleStatus.QUEUED, ModuleStatus.RUNNING}
@@ -98,15 +86,13 @@ def default_preferences(integration: Integration, module: Module) -> ModulePrefe
     return ModulePreferences(integration_id=integration.integration_id, module=module, settings=settings)
 
 
-def read_preferences(store, integration: Integration, module: Module) -> ModulePreferences:
+def read_preferences(store: Store, integration: Integration, module: Module) -> ModulePreferences:
     """The saved preferences and status (M8), or the defaults when never saved."""
     return store.get_module(integration.integration_id, module) or default_preferences(integration, module)
 
 
 def save_preferences(
-    store,
-    sync_queue,
-    clients: ClientsFactory,
+    deps: Deps,
     integration: Integration,
     module: Module,
     settings: ModuleSettings,
@@ -123,6 +109,7 @@ def save_preferences(
         raise ConflictError(
             f"Integration {integration.integration_id} is {integration.state}.", current=integration.state
         )
+    store = deps.store
     current = store.get_module(integration.integration_id, module)
     current_version = current.version if current else 0
     if version is not None and version != current_version:
@@ -134,7 +121,7 @@ def save_preferences(
     if sync_now:
         _check_can_sync(integration, current)
     found = rules.violations(
-        module, settings, integration.role, _facts(clients, integration, module, settings)
+        module, settings, integration.role, _facts(deps.vendors, integration, module, settings)
     )
     if found:
         raise InvalidFieldsError(found)
@@ -150,7 +137,7 @@ def save_preferences(
     if sync_now and saved.status not in IN_FLIGHT:
         # Sent before the status is set: a lost send must not leave the module queued forever
         # (the scheduler never queues a module that is queued already).
-        sync_queue.send(
+        deps.sync_queue.send(
             SyncMessage(integration_id=integration.integration_id, module=module, trigger="manual")
         )
         store.set_module_status(integration.integration_id, module, ModuleStatus.QUEUED)
@@ -195,13 +182,13 @@ def _check_can_sync(integration: Integration, current: ModulePreferences | None)
 
 
 def _facts(
-    clients: ClientsFactory, integration: Integration, module: Module, settings: ModuleSettings
+    vendors: VendorDirectory, integration: Integration, module: Module, settings: ModuleSettings
 ) -> rules.VendorFacts:
     """Read exactly what the rules of this save need; no vendor call when they need nothing."""
     needed = rules.lookups_needed(module, settings)
     if needed == rules.Lookups():
         return rules.VendorFacts()
-    vendor = clients()
+    vendor = vendors.for_integration(integration)
     crm_fields = {m: _crm_facts(vendor.crm.list_fields(m)) for m in needed.crm_field_modules}
     views = {m: frozenset(v.id for v in vendor.crm.list_custom_views(m)) for m in needed.crm_view_modules}
     inventory = (

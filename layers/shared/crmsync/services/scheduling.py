@@ -15,13 +15,16 @@ from datetime import datetime
 from crmsync.contracts.queues import SyncMessage
 from crmsync.domain.models import IntegrationState, ModulePreferences, ModuleStatus, Trigger
 from crmsync.observability import logger
+from crmsync.ports.queue import MessageQueue
+from crmsync.ports.store import Store
+from crmsync.services.deps import Deps
 from crmsync.services.sync import runs
 
 BUSY = {ModuleStatus.NEVER_SYNCED, ModuleStatus.QUEUED, ModuleStatus.RUNNING}
 IN_FLIGHT = {ModuleStatus.QUEUED, ModuleStatus.RUNNING}
 
 
-def active_integration_ids(store) -> Iterator[str]:
+def active_integration_ids(store: Store) -> Iterator[str]:
     cursor = None
     while True:
         page = store.list_integration_ids(IntegrationState.ACTIVE, limit=100, cursor=cursor)
@@ -34,16 +37,17 @@ def is_due(preferences: ModulePreferences) -> bool:
     return preferences.version > 0 and not preferences.paused and preferences.status not in BUSY
 
 
-def queue_due_syncs(store, queue, at: datetime | None = None) -> int:
+def queue_due_syncs(deps: Deps, at: datetime | None = None) -> int:
     """Queues one run per due integration and module; returns how many runs were queued."""
-    at = at or runs.now()
+    store, queue = deps.store, deps.sync_queue
+    at = at or deps.clock()
     queued = swept = 0
     for integration_id in active_integration_ids(store):
         integration = None
         for preferences in store.list_modules(integration_id):
             if is_due(preferences):
                 integration = integration or store.get_integration(integration_id)
-                if integration and runs.start_run(store, queue, integration, preferences, Trigger.SCHEDULE):
+                if integration and runs.start_run(deps, integration, preferences, Trigger.SCHEDULE):
                     queued += 1
             elif preferences.status in IN_FLIGHT and not preferences.paused:
                 swept += _sweep(store, queue, preferences, at)
@@ -51,7 +55,7 @@ def queue_due_syncs(store, queue, at: datetime | None = None) -> int:
     return queued
 
 
-def _sweep(store, queue, preferences: ModulePreferences, at: datetime) -> int:
+def _sweep(store: Store, queue: MessageQueue, preferences: ModulePreferences, at: datetime) -> int:
     run = runs.current_run(store, preferences)
     if run is not None and run.status not in runs.FINISHED:
         return int(runs.requeue_if_stalled(store, queue, run, at))

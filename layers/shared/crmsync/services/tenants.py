@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import UTC, datetime
 
 from crmsync.domain.errors import NotFoundError
 from crmsync.domain.models import ApiKeyRecord, Tenant, hash_api_key
+from crmsync.ports.clock import Clock, utc_now
+from crmsync.ports.store import Store
 
 KEY_PREFIX = "csk_"
 
 
 class TenantService:
-    def __init__(self, store):
+    def __init__(self, store: Store, clock: Clock = utc_now):
         self.store = store
+        self.clock = clock
 
     def create_tenant(self, name: str) -> Tenant:
         name = name.strip()
         if not name:
             raise ValueError("a tenant needs a name")
-        tenant = Tenant(tenant_id=uuid.uuid4().hex, name=name, created_at=datetime.now(UTC))
+        tenant = Tenant(tenant_id=uuid.uuid4().hex, name=name, created_at=self.clock())
         self.store.create_tenant(tenant)
         return tenant
 
@@ -43,7 +45,7 @@ class TenantService:
         raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
         key_id = uuid.uuid4().hex[:12]
         self.store.add_api_key(
-            ApiKeyRecord(key_id=key_id, tenant_id=tenant_id, key_hash=hash_api_key(raw_key), created_at=datetime.now(UTC))
+            ApiKeyRecord(key_id=key_id, tenant_id=tenant_id, key_hash=hash_api_key(raw_key), created_at=self.clock())
         )
         return key_id, raw_key
 

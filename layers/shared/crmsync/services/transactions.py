@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from crmsync.contracts.crm_side import CrmSideTransactionIn
@@ -29,7 +28,6 @@ from crmsync.contracts.queues import CrmTransactionEventMessage
 from crmsync.domain.automation import TriggerAction, crm_transaction_reference
 from crmsync.domain.errors import ConflictError, InvalidFieldsError, NotFoundError, PermissionDenied
 from crmsync.domain.models import (
-    ActivityEntry,
     CrmPermission,
     CrmSource,
     Integration,
@@ -38,13 +36,15 @@ from crmsync.domain.models import (
     Role,
     SharedOrgInfo,
     Side,
-    time_sortable_id,
 )
 from crmsync.observability import bind, logger
 from crmsync.ports.crm import CrmRecord
 from crmsync.ports.errors import NotFound, VendorError
 from crmsync.ports.inventory import InventoryCustomField, InventoryPort, InventoryRecord, TransactionQuery
-from crmsync.services.automation import CreateOnce, LinkTo, customer_for, link_deal, usable
+from crmsync.services.activity import record_activity
+from crmsync.services.automation.create_once import CreateOnce, LinkTo, link_deal
+from crmsync.services.automation.triggers import customer_for, usable
+from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration
 from crmsync.services.lifecycle import check_crm_permission
 
@@ -84,9 +84,9 @@ CRM_NATIVE = {
 
 
 # ------------------------------------------------------------------ access (T1, T2)
-def crm_side_integration(container, tenant_id: str, integration_id: str) -> Integration:
+def crm_side_integration(deps: Deps, tenant_id: str, integration_id: str) -> Integration:
     """The integration, if CRM-side transactions are available on it (409 otherwise)."""
-    integration = get_integration(container.store, tenant_id, integration_id)
+    integration = get_integration(deps.store, tenant_id, integration_id)
     if integration.role is Role.SECONDARY:
         raise ConflictError(
             "A secondary integration is fetch-from-CRM only; CRM-side transactions are not available."
@@ -116,9 +116,9 @@ def visible_kinds(integration: Integration, actor: CrmActor, kinds: tuple[str, .
     return visible
 
 
-def organization(container, tenant_id: str, integration_id: str) -> SharedOrgInfo:
+def organization(deps: Deps, tenant_id: str, integration_id: str) -> SharedOrgInfo:
     """What the inventory organization shares with the CRM side on connect (L1)."""
-    integration = get_integration(container.store, tenant_id, integration_id)
+    integration = get_integration(deps.store, tenant_id, integration_id)
     if integration.inventory_org is None:
         raise NotFoundError("The inventory organization shared nothing with the CRM side.")
     return integration.inventory_org
@@ -126,14 +126,14 @@ def organization(container, tenant_id: str, integration_id: str) -> SharedOrgInf
 
 # ------------------------------------------------------------------ reading from the CRM side
 def deal_transactions(
-    container, tenant_id: str, integration_id: str, actor: CrmActor, deal_id: str
+    deps: Deps, tenant_id: str, integration_id: str, actor: CrmActor, deal_id: str
 ) -> list[tuple[str, InventoryRecord]]:
     """The inventory documents linked to a deal that the actor may see (the deal's finance section)."""
-    integration = crm_side_integration(container, tenant_id, integration_id)
+    integration = crm_side_integration(deps, tenant_id, integration_id)
     visible = visible_kinds(integration, actor, ("invoices", "salesorders", "purchaseorders", "estimates"))
-    inventory = container.vendor_clients(integration).inventory
+    inventory = deps.vendors.for_integration(integration).inventory
     found = []
-    for link in container.store.list_deal_links(integration_id, deal_id):
+    for link in deps.store.list_deal_links(integration_id, deal_id):
         if link.transaction_kind not in visible:
             continue
         try:
@@ -146,15 +146,15 @@ def deal_transactions(
 
 
 def account_transactions(
-    container, tenant_id: str, integration_id: str, actor: CrmActor, crm_id: str
+    deps: Deps, tenant_id: str, integration_id: str, actor: CrmActor, crm_id: str
 ) -> list[tuple[str, InventoryRecord]]:
     """Invoices, sales orders and quotes of the inventory customer of a CRM account (or contact)."""
-    integration = crm_side_integration(container, tenant_id, integration_id)
+    integration = crm_side_integration(deps, tenant_id, integration_id)
     visible = visible_kinds(integration, actor, CUSTOMER_KINDS)
-    mapping = container.store.get_mapping(integration_id, Module.CUSTOMERS, Side.CRM, crm_id)
+    mapping = deps.store.get_mapping(integration_id, Module.CUSTOMERS, Side.CRM, crm_id)
     if not usable(mapping):
         raise NotFoundError(f"CRM record {crm_id} is not linked to an inventory customer.")
-    inventory = container.vendor_clients(integration).inventory
+    inventory = deps.vendors.for_integration(integration).inventory
     found = []
     for kind in visible:
         query = TransactionQuery(customer_id=mapping.inventory_id, sort_column="date", sort_order="D")
@@ -165,17 +165,17 @@ def account_transactions(
 
 # ------------------------------------------------------------------ creating from the CRM side
 def create_from_crm_side(
-    container, tenant_id: str, integration_id: str, actor: CrmActor, kind: str, body: CrmSideTransactionIn
+    deps: Deps, tenant_id: str, integration_id: str, actor: CrmActor, kind: str, body: CrmSideTransactionIn
 ) -> InventoryRecord:
     """A quote (`estimates`) or sales order (`salesorders`), created in inventory at once."""
-    integration = crm_side_integration(container, tenant_id, integration_id)
+    integration = crm_side_integration(deps, tenant_id, integration_id)
     check_crm_permission(integration, CREATORS[kind], actor.user_id, actor.role_id)
-    inventory = container.vendor_clients(integration).inventory
-    lines = _mapped_lines(container, integration, body)
+    inventory = deps.vendors.for_integration(integration).inventory
+    lines = _mapped_lines(deps, integration, body)
     custom_fields = _named_custom_fields(inventory, kind, body)
     crm_module, crm_id = ("Accounts", body.account_id) if body.account_id else ("Contacts", body.contact_id)
     values: dict[str, Any] = {
-        "customer_id": customer_for(container, integration, crm_module, crm_id),
+        "customer_id": customer_for(deps, integration, crm_module, crm_id),
         "line_items": lines,
     }
     values |= {
@@ -188,20 +188,21 @@ def create_from_crm_side(
         }.items()
         if v
     }
-    deal_name = _deal_name(container, integration, body.deal_id) if body.deal_id else None
+    deal_name = _deal_name(deps, integration, body.deal_id) if body.deal_id else None
     if body.deal_id:
         values |= {"zcrm_potential_id": body.deal_id, "zcrm_potential_name": deal_name}
     record = inventory.create_transaction(kind, values)
     if body.deal_id:
         link_deal(
-            container.store,
+            deps.store,
+            deps.clock,
             integration_id,
             LinkTo(body.deal_id, deal_name, trigger_made=False),
             kind,
             record.id,
         )
     _audit(
-        container,
+        deps,
         integration_id,
         "crm_side_transaction",
         "created",
@@ -216,9 +217,9 @@ def create_from_crm_side(
     return record
 
 
-def _mapped_lines(container, integration: Integration, body: CrmSideTransactionIn) -> list[dict[str, Any]]:
+def _mapped_lines(deps: Deps, integration: Integration, body: CrmSideTransactionIn) -> list[dict[str, Any]]:
     product_ids = [line.product_id for line in body.line_items]
-    mapped = container.store.get_mappings(integration.integration_id, Module.ITEMS, Side.CRM, product_ids)
+    mapped = deps.store.get_mappings(integration.integration_id, Module.ITEMS, Side.CRM, product_ids)
     unmapped = [
         (f"line_items[{n}].product_id", f"CRM product {line.product_id} is not synced to an inventory item")
         for n, line in enumerate(body.line_items)
@@ -267,19 +268,19 @@ def _custom_field(
     return None
 
 
-def _deal_name(container, integration: Integration, deal_id: str) -> str | None:
+def _deal_name(deps: Deps, integration: Integration, deal_id: str) -> str | None:
     try:
-        deal = container.vendor_clients(integration).crm.get_record("Deals", deal_id)
+        deal = deps.vendors.for_integration(integration).crm.get_record("Deals", deal_id)
     except NotFound:
         raise InvalidFieldsError([("deal_id", f"no deal {deal_id} in the CRM")]) from None
     return deal.values.get("Deal_Name")
 
 
 # ------------------------------------------------------------------ CRM-native records (notified)
-def handle_crm_transaction_event(container, message: CrmTransactionEventMessage) -> None:
+def handle_crm_transaction_event(deps: Deps, message: CrmTransactionEventMessage) -> None:
     """A quote, sales order or purchase order created in the CRM: create it in inventory now (S2, T1)."""
     bind(integration_id=message.integration_id)
-    integration = container.store.get_integration(message.integration_id)
+    integration = deps.store.get_integration(message.integration_id)
     if (
         integration is None
         or integration.state is not IntegrationState.ACTIVE
@@ -291,7 +292,7 @@ def handle_crm_transaction_event(container, message: CrmTransactionEventMessage)
             extra={"reason": "transaction sync not active", "record_id": message.record_id},
         )
         return
-    clients = container.vendor_clients(integration)
+    clients = deps.vendors.for_integration(integration)
     try:
         record = clients.crm.get_record(message.crm_module, message.record_id)
     except NotFound:
@@ -304,22 +305,22 @@ def handle_crm_transaction_event(container, message: CrmTransactionEventMessage)
         "transaction_kind": native.kind,
     }
     try:
-        values = _native_values(container, integration, clients.inventory, message.crm_module, native, record)
+        values = _native_values(deps, integration, clients.inventory, message.crm_module, native, record)
         deal = record.values.get("Deal_Name") if isinstance(record.values.get("Deal_Name"), dict) else None
         link_to = (
             LinkTo(str(deal["id"]), deal.get("name"), trigger_made=False) if deal and deal.get("id") else None
         )
-        claim = CreateOnce(container.store, clients.inventory, integration.integration_id, link_to).create(
+        claim = CreateOnce(deps.store, clients.inventory, integration.integration_id, deps.clock, link_to).create(
             message.record_id, TriggerAction.CRM_TRANSACTION, 1, native.kind, values
         )
     except (_Skip, NotFoundError) as skip:
-        _audit(container, integration.integration_id, "crm_transaction", "skipped", str(skip), details)
+        _audit(deps, integration.integration_id, "crm_transaction", "skipped", str(skip), details)
         return
     except VendorError as exc:
         if exc.retryable:
             raise
         _audit(
-            container,
+            deps,
             integration.integration_id,
             "crm_transaction",
             "failed",
@@ -329,7 +330,7 @@ def handle_crm_transaction_event(container, message: CrmTransactionEventMessage)
         return
     if claim:
         _audit(
-            container,
+            deps,
             integration.integration_id,
             "crm_transaction",
             "created",
@@ -344,7 +345,7 @@ class _Skip(Exception):
 
 
 def _native_values(
-    container,
+    deps: Deps,
     integration: Integration,
     inventory: InventoryPort,
     crm_module: str,
@@ -352,9 +353,9 @@ def _native_values(
     record: CrmRecord,
 ) -> dict[str, Any]:
     values = record.values
-    party = _native_party(container, integration, native, values)
+    party = _native_party(deps, integration, native, values)
     rows = [row for row in values.get(native.subform) or [] if isinstance(row, dict)]
-    lines = [_native_line(container, integration, row) for row in rows]
+    lines = [_native_line(deps, integration, row) for row in rows]
     if not lines:
         raise _Skip(f"the CRM {crm_module} record has no line items")
     document: dict[str, Any] = {
@@ -370,20 +371,20 @@ def _native_values(
     return document
 
 
-def _native_party(container, integration: Integration, native: CrmNative, values: dict[str, Any]) -> str:
+def _native_party(deps: Deps, integration: Integration, native: CrmNative, values: dict[str, Any]) -> str:
     if native.party == "vendor":
         vendor = values.get("Vendor_Name")
         if not (isinstance(vendor, dict) and vendor.get("id")):
             raise _Skip("the purchase order has no vendor")
-        mapping = container.store.get_mapping(
+        mapping = deps.store.get_mapping(
             integration.integration_id, Module.VENDORS, Side.CRM, str(vendor["id"])
         )
         if usable(mapping):
             return mapping.inventory_id
         from crmsync.services.sync.imports import import_crm_record
 
-        return import_crm_record(container, integration, "Vendors", str(vendor["id"])).inventory_id
-    preferences = container.store.get_module(integration.integration_id, Module.CUSTOMERS)
+        return import_crm_record(deps, integration, "Vendors", str(vendor["id"])).inventory_id
+    preferences = deps.store.get_module(integration.integration_id, Module.CUSTOMERS)
     source = (preferences.settings.crm_source if preferences else None) or CrmSource.ACCOUNTS
     crm_module, field = (
         ("Contacts", "Contact_Name") if source is CrmSource.CONTACTS else ("Accounts", "Account_Name")
@@ -393,14 +394,14 @@ def _native_party(container, integration: Integration, native: CrmNative, values
         raise _Skip(
             f"the record has no {field.removesuffix('_Name').lower()}, which the customer source needs"
         )
-    return customer_for(container, integration, crm_module, str(party["id"]))
+    return customer_for(deps, integration, crm_module, str(party["id"]))
 
 
-def _native_line(container, integration: Integration, row: dict[str, Any]) -> dict[str, Any]:
+def _native_line(deps: Deps, integration: Integration, row: dict[str, Any]) -> dict[str, Any]:
     """One line item; the mapping is read by key (the trigger function may read items, not batches)."""
     product = row.get("Product_Name") if isinstance(row.get("Product_Name"), dict) else {}
     product_id = str(product.get("id") or "")
-    mapping = product_id and container.store.get_mapping(
+    mapping = product_id and deps.store.get_mapping(
         integration.integration_id, Module.ITEMS, Side.CRM, product_id
     )
     line: dict[str, Any] = {"quantity": float(row.get("Quantity") or 1)}
@@ -436,17 +437,6 @@ def _carried_custom_fields(
     return carried
 
 
-def _audit(container, integration_id: str, kind: str, result: str, reason: str | None, details: dict) -> None:
-    now = datetime.now(UTC)
-    container.store.add_activity(
-        ActivityEntry(
-            integration_id=integration_id,
-            entry_id=time_sortable_id(now),
-            at=now,
-            kind=kind,
-            result=result,
-            reason=reason,
-            details=details,
-        )
-    )
+def _audit(deps: Deps, integration_id: str, kind: str, result: str, reason: str | None, details: dict) -> None:
+    record_activity(deps.store, deps.clock, integration_id, kind, result, reason=reason, details=details)
     logger.info(kind, extra={"result": result, "reason": reason})

@@ -15,6 +15,7 @@ from crmsync.adapters.crm.errors import classify, is_token_rejected
 from crmsync.adapters.http import RetryPolicy, VendorHttp, decode_json
 from crmsync.adapters.oauth import authorized_http
 from crmsync.adapters.pacer import Pacer
+from crmsync.domain.automation import Deal, DealChange, StageRule
 from crmsync.ports.crm import (
     MAX_RECORDS_PER_WRITE,
     Criterion,
@@ -201,6 +202,26 @@ class ZohoCrmClient:
             if page == _MAX_SEARCH_PAGES:
                 break
         return found
+
+    # deals (deal-stage automation)
+
+    def get_deal(self, deal_id: str) -> Deal:
+        return wire.deal(self.get_record("Deals", deal_id))
+
+    def list_deal_stages(self) -> list[StageRule]:
+        stage = next((f for f in self.list_fields("Deals") if f.api_name == "Stage"), None)
+        return [wire.stage_rule(v) for v in (stage.pick_list_values if stage else [])]
+
+    def iter_deal_changes(self, modified_since: datetime) -> Iterator[list[DealChange]]:
+        pages = self.iter_record_pages(
+            "Deals",
+            ["Modified_Time", "Created_Time"],
+            modified_since=modified_since,
+            sort_by="Modified_Time",
+            sort_order="asc",
+        )
+        for page in pages:
+            yield [wire.deal_change(record) for record in page.records]
 
     # notifications
 

@@ -8,10 +8,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from crmsync.domain.automation import Deal, DealChange, StageRule
 from crmsync.ports.crm import (
     MAX_FIELDS_PER_LIST,
     Criterion,
     CrmField,
+    CrmPicklistValue,
     CrmRecord,
     WatchChannel,
     WatchOutcome,
@@ -165,3 +167,43 @@ def _escape(text: str) -> str:
     for char in ("\\", "(", ")", ","):
         text = text.replace(char, "\\" + char)
     return text
+
+
+# ------------------------------------------------------------------ deals
+def deal(record: CrmRecord) -> Deal:
+    values = record.values
+    return Deal(
+        id=record.id,
+        name=str(values.get("Deal_Name") or ""),
+        stage=str(values.get("Stage") or ""),
+        amount=float(values.get("Amount") or 0),
+        description=str(values.get("Description") or ""),
+        owner_name=_lookup(values.get("Owner"), "name"),
+        account_id=_lookup(values.get("Account_Name"), "id"),
+        contact_id=_lookup(values.get("Contact_Name"), "id"),
+    )
+
+
+def stage_rule(value: CrmPicklistValue) -> StageRule:
+    return StageRule(
+        value=value.actual_value,
+        probability=value.probability,
+        deal_category=value.deal_category or value.forecast_type,
+    )
+
+
+def deal_change(record: CrmRecord) -> DealChange:
+    return DealChange(
+        id=record.id, modified=record.modified_time, created=_moment(record.values.get("Created_Time"))
+    )
+
+
+def _lookup(value: Any, key: str) -> str | None:
+    return str(value[key]) if isinstance(value, dict) and value.get(key) else None
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

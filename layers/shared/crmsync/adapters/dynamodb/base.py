@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from crmsync.adapters.dynamodb.table import Table
-
-Clock = Callable[[], datetime]
+from crmsync.ports.clock import Clock
 
 
 class StoreBase:

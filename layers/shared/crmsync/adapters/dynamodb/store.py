@@ -40,14 +40,13 @@ Timestamps in keys are fixed-width UTC ISO 8601, so text order is time order.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
 from crmsync.adapters.dynamodb.automation import AutomationArea
-from crmsync.adapters.dynamodb.base import Clock, StoreBase
+from crmsync.adapters.dynamodb.base import StoreBase
 from crmsync.adapters.dynamodb.deliveries import DeliveryArea
 from crmsync.adapters.dynamodb.integrations import IntegrationArea
 from crmsync.adapters.dynamodb.journal import JournalArea
@@ -57,10 +56,7 @@ from crmsync.adapters.dynamodb.runs import RunArea
 from crmsync.adapters.dynamodb.sync_state import SyncStateArea
 from crmsync.adapters.dynamodb.table import Table
 from crmsync.adapters.dynamodb.tenants import TenantArea
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from crmsync.ports.clock import Clock, utc_now
 
 
 class DynamoStore(

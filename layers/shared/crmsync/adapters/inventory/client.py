@@ -8,10 +8,11 @@ from typing import Any
 
 from crmsync.adapters.http import RetryPolicy, VendorHttp, decode_json
 from crmsync.adapters.inventory import wire
-from crmsync.adapters.inventory.errors import classify, is_token_rejected
+from crmsync.adapters.inventory.errors import ALREADY_IN_STATUS, classify, is_token_rejected
 from crmsync.adapters.oauth import authorized_http
 from crmsync.adapters.pacer import Pacer, TokenBucket
-from crmsync.ports.errors import NotFound
+from crmsync.domain.automation import InvoiceStanding
+from crmsync.ports.errors import NotFound, ValidationFailed
 from crmsync.ports.inventory import (
     ContactQuery,
     CustomFieldEntity,
@@ -167,6 +168,26 @@ class ZohoInventoryClient:
         self, kind: TransactionKind, transaction_id: str, status: TransactionStatus
     ) -> None:
         self._call("POST", f"/{kind}/{transaction_id}/status/{status}", idempotent=True)
+
+    def find_transaction_by_reference(self, kind: TransactionKind, reference: str) -> InventoryRecord | None:
+        for page in self.iter_transaction_pages(kind, TransactionQuery(reference_number=reference)):
+            for record in page.records:
+                if record.values.get("reference_number") == reference:
+                    return record
+        return None
+
+    def get_invoice_standing(self, invoice_id: str) -> InvoiceStanding:
+        values = self.get_transaction("invoices", invoice_id).values
+        return InvoiceStanding(
+            status=str(values.get("status") or ""), payments=float(values.get("payment_made") or 0)
+        )
+
+    def void_invoice(self, invoice_id: str) -> None:
+        try:
+            self.set_transaction_status("invoices", invoice_id, "void")
+        except ValidationFailed as exc:
+            if exc.code != ALREADY_IN_STATUS:
+                raise
 
     # custom fields
 

@@ -22,6 +22,7 @@ PER_MINUTE_LIMIT = 44
 DAILY_LIMIT = 45
 TOO_MANY_IN_PROCESS = 1070
 DOES_NOT_EXIST = 1002
+ALREADY_IN_STATUS = "1055"  # the document already has that status (a repeated status action)
 
 
 def is_token_rejected(response: httpx.Response) -> bool:

@@ -33,7 +33,7 @@ def list_activity(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> ActivityList:
-    store = router.context["container"].store
+    store = router.context["deps"].store
     get_integration(store, current_tenant(router), integration_id)
     page = store.list_activity(integration_id, limit=limit, cursor=cursor)
     return ActivityList(entries=[ActivityOut.of(e) for e in page.items], next_cursor=page.next_cursor)

@@ -50,7 +50,7 @@ def _create(
     integration_id: str, kind: str, body: CrmSideTransactionIn, user: str, role: str | None
 ) -> Response:
     record = service.create_from_crm_side(
-        router.context["container"], current_tenant(router), integration_id, CrmActor(user, role), kind, body
+        router.context["deps"], current_tenant(router), integration_id, CrmActor(user, role), kind, body
     )
     return Response(201, content_types.APPLICATION_JSON, TransactionOut.of(kind, record))
 
@@ -62,7 +62,7 @@ def _create(
 )
 def get_organization(integration_id: IntegrationId, x_crm_user_id: CrmUserId) -> OrganizationOut:
     return OrganizationOut.of(
-        service.organization(router.context["container"], current_tenant(router), integration_id)
+        service.organization(router.context["deps"], current_tenant(router), integration_id)
     )
 
 
@@ -79,7 +79,7 @@ def deal_transactions(
 ) -> TransactionList:
     return _listing(
         service.deal_transactions(
-            router.context["container"],
+            router.context["deps"],
             current_tenant(router),
             integration_id,
             CrmActor(x_crm_user_id, x_crm_role_id),
@@ -101,7 +101,7 @@ def account_transactions(
 ) -> TransactionList:
     return _listing(
         service.account_transactions(
-            router.context["container"],
+            router.context["deps"],
             current_tenant(router),
             integration_id,
             CrmActor(x_crm_user_id, x_crm_role_id),

@@ -67,7 +67,7 @@ def search_deals(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DealList:
     records = service.search_deals(
-        router.context["container"],
+        router.context["deps"],
         current_tenant(router),
         integration_id,
         customer_id=customer_id,
@@ -86,7 +86,7 @@ def associate_deal(
     integration_id: IntegrationId, type: LinkableType, txn_id: TxnId, body: Annotated[DealLinkIn, Body()]
 ) -> DealLinkOut:
     link = service.associate(
-        router.context["container"],
+        router.context["deps"],
         current_tenant(router),
         integration_id,
         TransactionType(type),
@@ -103,6 +103,6 @@ def associate_deal(
 )
 def dissociate_deal(integration_id: IntegrationId, type: LinkableType, txn_id: TxnId) -> Response[None]:
     service.dissociate(
-        router.context["container"], current_tenant(router), integration_id, TransactionType(type), txn_id
+        router.context["deps"], current_tenant(router), integration_id, TransactionType(type), txn_id
     )
     return Response(204)

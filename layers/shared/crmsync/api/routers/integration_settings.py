@@ -27,25 +27,25 @@ ERRORS = {
 
 
 def _out(integration) -> IntegrationOut:
-    return IntegrationOut.of(integration, router.context["container"].store.list_modules(integration.integration_id))
+    return IntegrationOut.of(integration, router.context["deps"].store.list_modules(integration.integration_id))
 
 
 @router.post("/integrations/<integration_id>/transactions/enable", summary="Turn on transaction sync (T1)",
              responses=ERRORS)
 def enable_transactions(integration_id: IntegrationId) -> IntegrationOut:
-    container = router.context["container"]
-    return _out(lifecycle.enable_transactions(container, current_tenant(router), integration_id))
+    deps = router.context["deps"]
+    return _out(lifecycle.enable_transactions(deps, current_tenant(router), integration_id))
 
 
 @router.put("/integrations/<integration_id>/crm-permissions", summary="CRM users' and roles' grants (T2)",
             responses=ERRORS)
 def put_crm_permissions(integration_id: IntegrationId, body: Annotated[CrmPermissionsIn, Body()]) -> IntegrationOut:
-    container = router.context["container"]
-    return _out(lifecycle.set_crm_grants(container, current_tenant(router), integration_id, body.grants))
+    deps = router.context["deps"]
+    return _out(lifecycle.set_crm_grants(deps, current_tenant(router), integration_id, body.grants))
 
 
 @router.put("/integrations/<integration_id>/automation", summary="Deal-stage automation preferences (A1)",
             responses=ERRORS)
 def put_automation(integration_id: IntegrationId, body: Annotated[AutomationIn, Body()]) -> IntegrationOut:
-    container = router.context["container"]
-    return _out(lifecycle.set_automation(container, current_tenant(router), integration_id, body.to_domain()))
+    deps = router.context["deps"]
+    return _out(lifecycle.set_automation(deps, current_tenant(router), integration_id, body.to_domain()))

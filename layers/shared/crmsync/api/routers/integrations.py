@@ -34,12 +34,12 @@ COMMON = {401: error_doc("Missing or bad API key"), 404: error_doc("No such inte
 STATE = {**COMMON, 409: error_doc("The integration is not in a state that allows this")}
 
 
-def _container():
-    return router.context["container"]
+def _deps():
+    return router.context["deps"]
 
 
 def _out(integration) -> IntegrationOut:
-    return IntegrationOut.of(integration, _container().store.list_modules(integration.integration_id))
+    return IntegrationOut.of(integration, _deps().store.list_modules(integration.integration_id))
 
 
 def _public_base_url() -> str:
@@ -57,7 +57,7 @@ def list_integrations(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query()] = None,
 ) -> IntegrationList:
-    page = service.list_integrations(_container().store, current_tenant(router), limit=limit, cursor=cursor)
+    page = service.list_integrations(_deps().store, current_tenant(router), limit=limit, cursor=cursor)
     return IntegrationList(integrations=[_out(i) for i in page.items], next_cursor=page.next_cursor)
 
 
@@ -73,13 +73,13 @@ def list_integrations(
     },
 )
 def connect_integration(body: Annotated[ConnectIn, Body()]) -> Response[IntegrationOut]:
-    integration = connect(_container(), current_tenant(router), body, _public_base_url())
+    integration = connect(_deps(), current_tenant(router), body, _public_base_url())
     return Response(201, content_types.APPLICATION_JSON, _out(integration))
 
 
 @router.get("/integrations/<integration_id>", summary="One integration with its modules (L1)", responses=COMMON)
 def get_integration(integration_id: IntegrationId) -> IntegrationOut:
-    return _out(service.get_integration(_container().store, current_tenant(router), integration_id))
+    return _out(service.get_integration(_deps().store, current_tenant(router), integration_id))
 
 
 @router.post("/integrations/<integration_id>/disable", summary="Disable the integration (L2)", responses=STATE)
@@ -87,12 +87,12 @@ def disable_integration(
     integration_id: IntegrationId, body: Annotated[DisableIn | None, Body()] = None
 ) -> IntegrationOut:
     confirm = bool(body and body.confirm)
-    return _out(lifecycle.disable(_container(), current_tenant(router), integration_id, confirm=confirm))
+    return _out(lifecycle.disable(_deps(), current_tenant(router), integration_id, confirm=confirm))
 
 
 @router.post("/integrations/<integration_id>/enable", summary="Enable a disabled integration (L3)", responses=STATE)
 def enable_integration(integration_id: IntegrationId) -> IntegrationOut:
-    return _out(lifecycle.enable(_container(), current_tenant(router), integration_id))
+    return _out(lifecycle.enable(_deps(), current_tenant(router), integration_id))
 
 
 @router.delete(
@@ -103,7 +103,7 @@ def enable_integration(integration_id: IntegrationId) -> IntegrationOut:
 def delete_integration(
     integration_id: IntegrationId, keep: Annotated[Literal["all", "with_transactions"], Query()]
 ) -> Response[DeleteAccepted]:
-    integration = lifecycle.request_delete(_container(), current_tenant(router), integration_id, keep)
+    integration = lifecycle.request_delete(_deps(), current_tenant(router), integration_id, keep)
     body = DeleteAccepted(integration_id=integration_id, state=integration.state, keep=keep)
     return Response(202, content_types.APPLICATION_JSON, body)
 
@@ -116,7 +116,7 @@ def list_notifications(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query()] = None,
 ) -> NotificationList:
-    store = _container().store
+    store = _deps().store
     service.get_integration(store, current_tenant(router), integration_id)
     page = store.list_notifications(integration_id, limit=limit, cursor=cursor)
     return NotificationList(notifications=[NotificationOut.of(n) for n in page.items], next_cursor=page.next_cursor)
@@ -126,11 +126,11 @@ def list_notifications(
              responses=STATE)
 def pause_integration(integration_id: IntegrationId, body: Annotated[PauseIn | None, Body()] = None) -> IntegrationOut:
     modules = body.modules if body else None
-    return _out(lifecycle.pause(_container(), current_tenant(router), integration_id, modules, paused=True))
+    return _out(lifecycle.pause(_deps(), current_tenant(router), integration_id, modules, paused=True))
 
 
 @router.post("/integrations/<integration_id>/resume", summary="Resume the integration or some modules (S6)",
              responses=STATE)
 def resume_integration(integration_id: IntegrationId, body: Annotated[PauseIn | None, Body()] = None) -> IntegrationOut:
     modules = body.modules if body else None
-    return _out(lifecycle.pause(_container(), current_tenant(router), integration_id, modules, paused=False))
+    return _out(lifecycle.pause(_deps(), current_tenant(router), integration_id, modules, paused=False))

@@ -36,7 +36,7 @@ ModuleName = Annotated[Module, Path(description="customers, vendors or items")]
 
 
 def _integration(integration_id: str) -> Integration:
-    store = router.context["container"].store
+    store = router.context["deps"].store
     return get_integration(store, current_tenant(router), integration_id)
 
 
@@ -52,11 +52,9 @@ def save_module(
     sync: Annotated[Literal["now", "later"], Query(description="now: queue a manual sync")] = "later",
 ) -> ModuleOut:
     integration = _integration(integration_id)
-    container = router.context["container"]
+    deps = router.context["deps"]
     saved = service.save_preferences(
-        container.store,
-        container.sync_queue,
-        lambda: container.vendor_clients(integration),
+        deps,
         integration,
         module,
         preferences.to_settings(service.default_direction(integration)),
@@ -73,7 +71,7 @@ def save_module(
 )
 def get_module(integration_id: IntegrationId, module: ModuleName) -> ModuleOut:
     integration = _integration(integration_id)
-    store = router.context["container"].store
+    store = router.context["deps"].store
     return ModuleOut.of(service.read_preferences(store, integration, module))
 
 
@@ -88,5 +86,5 @@ def list_module_fields(
     crm_source: Annotated[CrmSource, Query(description="customers only")] = CrmSource.ACCOUNTS,
 ) -> ModuleFieldsOut:
     integration = _integration(integration_id)
-    clients = router.context["container"].vendor_clients(integration)
+    clients = router.context["deps"].vendors.for_integration(integration)
     return ModuleFieldsOut.of(service.list_fields(clients, module, crm_source))

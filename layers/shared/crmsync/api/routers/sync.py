@@ -42,12 +42,12 @@ VENDOR = {502: error_doc("The CRM or inventory API refused the call"), 503: erro
 STATE = {**COMMON, 409: error_doc("The integration or module is paused, disabled or not configured")}
 
 
-def _container():
-    return router.context["container"]
+def _deps():
+    return router.context["deps"]
 
 
 def _integration(integration_id: str):
-    return get_integration(_container().store, current_tenant(router), integration_id)
+    return get_integration(_deps().store, current_tenant(router), integration_id)
 
 
 @router.post(
@@ -56,7 +56,7 @@ def _integration(integration_id: str):
     responses={**STATE, 202: {"description": "Runs queued (or already going)"}},
 )
 def sync_now(integration_id: IntegrationId, body: Annotated[SyncIn | None, Body()] = None) -> Response[SyncAccepted]:
-    started = manual.sync_now(_container(), current_tenant(router), integration_id, body.modules if body else None)
+    started = manual.sync_now(_deps(), current_tenant(router), integration_id, body.modules if body else None)
     runs = [StartedRunOut(run_id=r.run_id, module=r.module, status=r.status) for r in started]
     return Response(202, content_types.APPLICATION_JSON, SyncAccepted(runs=runs))
 
@@ -68,7 +68,7 @@ def list_runs(
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> RunList:
     _integration(integration_id)
-    store = _container().store
+    store = _deps().store
     page = store.list_runs(integration_id, limit=limit, cursor=cursor)
     runs = [RunOut.of(run, store.list_run_failures(run.run_id)) for run in page.items]
     return RunList(runs=runs, next_cursor=page.next_cursor)
@@ -77,7 +77,7 @@ def list_runs(
 @router.get("/integrations/<integration_id>/runs/<run_id>", summary="One run with its failures (S5)", responses=COMMON)
 def get_run(integration_id: IntegrationId, run_id: Annotated[str, Path(max_length=64)]) -> RunOut:
     _integration(integration_id)
-    store = _container().store
+    store = _deps().store
     run = store.get_run(integration_id, run_id)
     if run is None:
         raise NotFoundError(f"No run {run_id}.")
@@ -92,7 +92,7 @@ def get_run(integration_id: IntegrationId, run_id: Annotated[str, Path(max_lengt
 def resync_contact(
     integration_id: IntegrationId, inventory_contact_id: Annotated[str, Path(max_length=64)]
 ) -> ContactOut:
-    record = resync.resync_contact(_container(), current_tenant(router), integration_id, inventory_contact_id)
+    record = resync.resync_contact(_deps(), current_tenant(router), integration_id, inventory_contact_id)
     return ContactOut.of(record)
 
 
@@ -109,7 +109,7 @@ def list_crm_contacts(
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> CrmContactList:
     integration = _integration(integration_id)
-    page = queries.list_crm_contacts(_container().store, integration, type, limit=limit, cursor=cursor)
+    page = queries.list_crm_contacts(_deps().store, integration, type, limit=limit, cursor=cursor)
     contacts = [
         CrmContactOut(
             inventory_contact_id=c.inventory_contact_id,
@@ -137,7 +137,7 @@ def search_crm(
 ) -> CrmSearchOut:
     integration = _integration(integration_id)
     found = queries.search_crm(
-        _container(), integration, module, name=name, first_name=first_name, last_name=last_name
+        _deps(), integration, module, name=name, first_name=first_name, last_name=last_name
     )
     return CrmSearchOut(
         records=[
@@ -155,10 +155,10 @@ def search_crm(
     responses={**STATE, **VENDOR, 200: {"description": "Imported (or imported before)"}},
 )
 def import_from_crm(integration_id: IntegrationId, body: Annotated[ImportIn, Body()]) -> ImportedOut:
-    container = _container()
+    deps = _deps()
     integration = _integration(integration_id)
     if integration.state is not IntegrationState.ACTIVE:
         raise ConflictError(f"The integration is {integration.state}; it cannot import now.", current=integration.state)
-    mapping = import_crm_record(container, integration, body.module, body.crm_id)
-    contact = container.vendor_clients(integration).inventory.get_contact(str(mapping.inventory_id))
+    mapping = import_crm_record(deps, integration, body.module, body.crm_id)
+    contact = deps.vendors.for_integration(integration).inventory.get_contact(str(mapping.inventory_id))
     return ImportedOut(crm_id=body.crm_id, module=body.module, contact=ContactOut.of(contact))

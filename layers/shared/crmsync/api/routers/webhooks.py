@@ -30,4 +30,4 @@ def crm_notification(
     integration_id: Annotated[str, Path(max_length=64)],
     notification: Annotated[CrmNotification, Body()],
 ) -> NotificationAccepted:
-    return accept_notification(router.context["container"], integration_id, notification)
+    return accept_notification(router.context["deps"], integration_id, notification)

@@ -11,21 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from crmsync.domain.crm_modules import crm_module_of_kind
 from crmsync.domain.field_catalog import FieldKind
 from crmsync.domain.sync.model import PlanContext, RecordKind
 
 PERSON_PREFIX = "contact_person."
 CUSTOM_PREFIX = "cf_"
-
-CRM_MODULE_OF_KIND: dict[RecordKind, str] = {
-    RecordKind.ACCOUNT: "Accounts",
-    RecordKind.CONTACT: "Contacts",
-    RecordKind.PERSON: "Contacts",
-    RecordKind.VENDOR: "Vendors",
-    RecordKind.PRODUCT: "Products",
-}
-# CRM fields the CRM computes itself: read, never written (zoho-api.md §1.6).
-CRM_READ_ONLY: dict[str, frozenset[str]] = {"Contacts": frozenset({"Full_Name"})}
 
 
 class Place(StrEnum):
@@ -80,13 +71,14 @@ def view_of(ctx: PlanContext, kind: RecordKind) -> KindView:
 
 
 def _build(ctx: PlanContext, kind: RecordKind) -> KindView:
-    crm_module = CRM_MODULE_OF_KIND[kind]
+    facts = crm_module_of_kind(kind)
+    crm_module = facts.name
     by_path: dict[str, str] = {}
     for module, crm_field, path in ctx.field_map:
         if module == crm_module and (kind is not RecordKind.PERSON or path.startswith(PERSON_PREFIX)):
             by_path[path] = crm_field  # a later pair for the same path replaces an earlier one
     pairs = tuple((crm_field, path) for path, crm_field in by_path.items())
-    read_only = CRM_READ_ONLY.get(crm_module, frozenset())
+    read_only = facts.read_only
     first_path: dict[str, str] = {}
     for crm_field, path in pairs:
         if crm_field not in read_only:

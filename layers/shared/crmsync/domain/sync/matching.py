@@ -9,6 +9,8 @@ kind, so an account only matches a business customer and a CRM contact an indivi
   never matches one without; two records without a SKU match on the name alone.
 - Contact persons: first and last name within the same (linked) customer: the CRM side uses the
   parent's inventory id (`linked_parent_id`), the inventory side its own parent.
+The name fields and the item code are those of `crmsync.domain.crm_modules` (`display_field`,
+`inventory_name`, `match_code`).
 """
 
 from __future__ import annotations
@@ -16,16 +18,11 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from crmsync.domain.crm_modules import crm_module_of_kind
 from crmsync.domain.models import Side
 from crmsync.domain.sync.canonical import full_name
 from crmsync.domain.sync.model import PlanContext, RecordKind, SourceRecord
 from crmsync.domain.sync.routing import route_reason
-
-_CRM_NAME = {
-    RecordKind.ACCOUNT: "Account_Name",
-    RecordKind.VENDOR: "Vendor_Name",
-    RecordKind.PRODUCT: "Product_Name",
-}
 
 
 def normalize_name(text: Any) -> str:
@@ -43,8 +40,9 @@ def match_key(ctx: PlanContext, record: SourceRecord) -> str | None:
     name = normalize_name(_text(_name(record)))
     if not name:
         return None
-    if record.kind is RecordKind.PRODUCT:
-        sku = record.values.get("Product_Code" if record.side is Side.CRM else "sku")
+    code = crm_module_of_kind(record.kind).match_code
+    if code is not None:
+        sku = record.values.get(code[0] if record.side is Side.CRM else code[1])
         return f"{record.kind}:{name}|{normalize_name(_text(sku))}"
     if record.kind is RecordKind.PERSON:
         parent = record.linked_parent_id if record.side is Side.CRM else record.parent_id
@@ -54,13 +52,14 @@ def match_key(ctx: PlanContext, record: SourceRecord) -> str | None:
 
 def _name(record: SourceRecord) -> Any:
     values = record.values
+    module = crm_module_of_kind(record.kind)
     if record.side is Side.INVENTORY:
         if record.kind is RecordKind.PERSON:
             return " ".join(str(values.get(key) or "") for key in ("first_name", "last_name"))
-        return values.get("name" if record.kind is RecordKind.PRODUCT else "contact_name")
+        return values.get(module.inventory_name[0])
     if record.kind in (RecordKind.CONTACT, RecordKind.PERSON):
-        return full_name(values) or values.get("Full_Name")
-    return values.get(_CRM_NAME[record.kind])
+        return full_name(values) or values.get(module.display_field)
+    return values.get(module.display_field)
 
 
 def _text(value: Any) -> Any:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from crmsync.domain.crm_modules import CRM_MODULES, inventory_name
 from crmsync.domain.models import DuplicatePolicy, Mapping, MappingStatus, Module, Side
 from crmsync.domain.sync.canonical import crm_canonical_after, record_hash, to_canonical, to_crm_payload
 from crmsync.domain.sync.field_views import view_of
@@ -46,19 +47,6 @@ WINNER: dict[Module, Side] = {
     Module.ITEMS: Side.INVENTORY,
 }
 LAST_NAME = "contact_person.last_name"
-# What a create needs on the target: the CRM's mandatory name fields, the inventory's name paths.
-CRM_REQUIRED: dict[str, tuple[str, str]] = {
-    "Accounts": ("Account_Name", "account name"),
-    "Contacts": ("Last_Name", "last name"),
-    "Vendors": ("Vendor_Name", "vendor name"),
-    "Products": ("Product_Name", "product name"),
-}
-INVENTORY_REQUIRED: dict[RecordKind, tuple[str, str]] = {
-    RecordKind.ACCOUNT: ("contact_name", "display name"),
-    RecordKind.CONTACT: ("contact_name", "display name"),
-    RecordKind.VENDOR: ("contact_name", "display name"),
-    RecordKind.PRODUCT: ("name", "item name"),
-}
 FETCH_ONLY = "Fetch-only: inventory records are not pushed to the CRM."
 
 
@@ -188,7 +176,7 @@ def _create(ctx: PlanContext, record: SourceRecord) -> Decision:
     filled = _filled(canonical)
     kind = record.kind
     if record.side is Side.CRM:
-        required = INVENTORY_REQUIRED.get(kind)
+        required = inventory_name(kind)  # what a create there needs: the inventory's name path
         if required and filled.get(required[0]) is None:
             return _skip(record, f"Not created in the inventory: it has no {required[1]}.")
         writes = [
@@ -207,7 +195,8 @@ def _create(ctx: PlanContext, record: SourceRecord) -> Decision:
         if kind is RecordKind.CONTACT and LAST_NAME in view.crm_writable and not changes.get(LAST_NAME):
             changes[LAST_NAME] = filled.get("contact_name")  # the CRM needs a last name: the display name
         payload = to_crm_payload(ctx, kind, changes)
-        field, label = CRM_REQUIRED[view.crm_module]
+        crm_module = CRM_MODULES[view.crm_module]  # a create there needs the CRM's mandatory name
+        field, label = crm_module.name_field, crm_module.name_label
         if payload.get(field) is None:
             return _skip(record, f"Not created in the CRM: it has no {label}.")
         crm_after = crm_canonical_after(ctx, kind, {}, payload)

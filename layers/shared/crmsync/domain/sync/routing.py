@@ -10,16 +10,9 @@ exactly when the source keeps that CRM module in step.
 
 from __future__ import annotations
 
+from crmsync.domain.crm_modules import crm_module_of_kind
 from crmsync.domain.models import CrmSource, Module, Side
 from crmsync.domain.sync.model import PlanContext, RecordKind, SourceRecord
-
-MODULE_OF_KIND: dict[RecordKind, Module] = {
-    RecordKind.ACCOUNT: Module.CUSTOMERS,
-    RecordKind.CONTACT: Module.CUSTOMERS,
-    RecordKind.PERSON: Module.CUSTOMERS,
-    RecordKind.VENDOR: Module.VENDORS,
-    RecordKind.PRODUCT: Module.ITEMS,
-}
 
 _NAMES: dict[RecordKind, dict[Side, tuple[str, str]]] = {  # (one, several)
     RecordKind.ACCOUNT: {
@@ -47,7 +40,7 @@ def describe(record: SourceRecord) -> str:
 def route_reason(ctx: PlanContext, record: SourceRecord) -> str | None:
     """Why the module does not sync this record, or None when it does."""
     several = _NAMES[record.kind][record.side][1]
-    if MODULE_OF_KIND[record.kind] is not ctx.module:
+    if crm_module_of_kind(record.kind).sync_module is not ctx.module:
         return f"{_upper_first(several)} do not belong to {ctx.module}."
     if ctx.module is not Module.CUSTOMERS:
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
@@ -27,6 +27,7 @@ from crmsync.domain.sync.model import (
     WriteKind,
 )
 from crmsync.observability import logger
+from crmsync.ports.clock import Clock
 from crmsync.ports.crm import WriteOutcome
 from crmsync.ports.errors import (
     AuthorizationExpired,
@@ -37,6 +38,7 @@ from crmsync.ports.errors import (
     VendorError,
 )
 from crmsync.ports.inventory import InventoryRecord
+from crmsync.ports.store import Store
 from crmsync.services.modules import VendorClients
 from crmsync.services.sync import claims, inventory_writes
 from crmsync.services.sync.kinds import CRM_MODULE, PARTNER_ID_FIELD
@@ -79,11 +81,11 @@ class Written:
 class Applier:
     """Applies decisions for one run step and keeps the step's counts, failures and successes."""
 
-    store: Any
+    store: Store
     clients: VendorClients
     ctx: PlanContext
     run_id: str
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    now: Clock
     counts: Counter = field(default_factory=Counter)
     failures: list[Failure] = field(default_factory=list)
     synced: dict[Side, list[str]] = field(default_factory=lambda: {Side.CRM: [], Side.INVENTORY: []})

@@ -10,17 +10,18 @@ step is retried later rather than racing it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from crmsync.domain.errors import AlreadyExistsError, ConflictError
 from crmsync.domain.models import Mapping, MappingStatus, Module, Side
 from crmsync.domain.sync.matching import normalize_name
 from crmsync.domain.sync.model import RecordKind
+from crmsync.ports.clock import Clock
 from crmsync.ports.crm import Criterion, CrmPort, CrmRecord
 from crmsync.ports.inventory import ContactQuery, InventoryPort, InventoryRecord, ItemQuery
+from crmsync.ports.store import Store
 from crmsync.services.sync.kinds import CRM_NAME_FIELD, PARTNER_ID_FIELD, contact_type
 
 CLAIM_STALE_AFTER = timedelta(minutes=10)
@@ -55,7 +56,7 @@ def claim_for(integration_id: str, module: Module, side: Side, record_id: str, k
     )
 
 
-def take_claim(store, claim: Mapping, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Claim:
+def take_claim(store: Store, claim: Mapping, now: Clock) -> Claim:
     """Claims the record; RecordBusy when another attempt's fresh claim holds it."""
     try:
         return Claim(ClaimState.FRESH, store.claim_mapping(claim))
@@ -70,14 +71,14 @@ def take_claim(store, claim: Mapping, now: Callable[[], datetime] = lambda: date
     return Claim(ClaimState.ABANDONED, held)
 
 
-def complete(store, claim: Mapping, linked: Mapping) -> Mapping:
+def complete(store: Store, claim: Mapping, linked: Mapping) -> Mapping:
     """Stores the linked pair in place of the pending claim (at the claim's version)."""
     return store.complete_claim(
         linked.model_copy(update={"claim_side": claim.claim_side, "version": claim.version})
     )
 
 
-def release(store, claim: Mapping) -> None:
+def release(store: Store, claim: Mapping) -> None:
     """Gives a claim up (the create was refused), so a later attempt starts clean."""
     store.delete_mapping(claim)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crmsync.domain.crm_modules import CRM_MODULES
 from crmsync.domain.field_catalog import INVENTORY_CUSTOM_KINDS, INVENTORY_ENTITY, custom_field_name
 from crmsync.domain.models import Direction, Integration, ModulePreferences, Role
 from crmsync.domain.sync.canonical import resolve_context
@@ -9,14 +10,9 @@ from crmsync.domain.sync.model import PlanContext
 from crmsync.ports.crm import MAX_FIELDS_PER_LIST
 from crmsync.ports.inventory import InventoryPort
 
-# Read on every CRM list besides the mapped fields: the change time, the parent account of a
-# contact, and the creation time (to recognise our own create after a crash).
-ALWAYS_READ: dict[str, tuple[str, ...]] = {
-    "Accounts": ("Account_Name", "Modified_Time", "Created_Time"),
-    "Contacts": ("First_Name", "Last_Name", "Full_Name", "Account_Name", "Modified_Time", "Created_Time"),
-    "Vendors": ("Vendor_Name", "Modified_Time", "Created_Time"),
-    "Products": ("Product_Name", "Product_Code", "Modified_Time", "Created_Time"),
-}
+# Read on every CRM list besides the mapped fields: the name, the change time, the parent account
+# of a contact, and the creation time (to recognise our own create after a crash).
+ALWAYS_READ = {name: m.always_read for name, m in CRM_MODULES.items()}
 
 
 def writes_crm(integration: Integration, preferences: ModulePreferences) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from crmsync.contracts.queues import SyncMessage
 from crmsync.domain.errors import ConflictError
 from crmsync.domain.models import (
@@ -19,20 +21,22 @@ from crmsync.domain.models import (
 )
 from crmsync.observability import bind, logger
 from crmsync.ports.errors import AuthorizationExpired, VendorError
+from crmsync.ports.store import Store
+from crmsync.services.deps import Deps
 from crmsync.services.sync import passes, phases, runs, streams
 from crmsync.services.sync.apply import Applier, fails_the_step
 from crmsync.services.sync.context import plan_context
 from crmsync.services.sync.state import Position, RunState, read_state
 
 
-def run_sync_step(container, message: SyncMessage) -> None:
+def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     """Does the step the message names and queues the next; drops messages that are stale or moot.
 
     Raises on a vendor outage (after the clients' own retries), so the queue delivers the message
     again and the run stays running; an expired authorization fails the run instead.
     """
     bind(integration_id=message.integration_id)
-    store = container.store
+    store = deps.store
     integration = store.get_integration(message.integration_id)
     if integration is None or integration.state in STOPPED_STATES:
         logger.info("sync message dropped", extra={"reason": "integration missing or stopped"})
@@ -45,27 +49,29 @@ def run_sync_step(container, message: SyncMessage) -> None:
     if integration.state is IntegrationState.PAUSED or preferences.paused:
         logger.info("sync step held: paused", extra={"sync_module": module.value, "run_id": message.run_id})
         return  # the run stays where it is; after resume the sweep or a manual sync continues it
-    run = _run_of(store, integration, preferences, message)
+    run = _run_of(store, integration, preferences, message, deps.clock())
     if run is None:
         return
     bind(run_id=run.run_id)
     try:
-        _step(container, integration, run)
+        _step(deps, integration, run)
     except AuthorizationExpired:
-        runs.fail_run(store, run, runs.RECONNECT)
+        runs.fail_run(store, run, runs.RECONNECT, deps.clock())
     except VendorError as exc:
         if fails_the_step(exc):
             raise  # the queue delivers the step again; the run stays running
         name = "The CRM" if exc.system == "crm" else "The inventory system"
-        runs.fail_run(store, run, f"{name} refused to list the records: {exc.message}")
+        runs.fail_run(store, run, f"{name} refused to list the records: {exc.message}", deps.clock())
 
 
-def _run_of(store, integration: Integration, preferences: ModulePreferences, message: SyncMessage) -> SyncRun | None:
+def _run_of(
+    store: Store, integration: Integration, preferences: ModulePreferences, message: SyncMessage, at: datetime
+) -> SyncRun | None:
     if message.run_id is None:  # "sync now" from the preferences, or a CRM notification
         if message.trigger == Trigger.WEBHOOK and preferences.status is ModuleStatus.NEVER_SYNCED:
             logger.info("sync message dropped", extra={"reason": "the first sync has not run yet"})
             return None
-        run = runs.claim_new_run(store, integration, preferences, Trigger(message.trigger), ModuleStatus.RUNNING)
+        run = runs.claim_new_run(store, integration, preferences, Trigger(message.trigger), ModuleStatus.RUNNING, at)
         if run is None:
             logger.info("sync message dropped", extra={"reason": "a run of the module is going"})
         return run
@@ -76,25 +82,25 @@ def _run_of(store, integration: Integration, preferences: ModulePreferences, mes
     return run
 
 
-def _step(container, integration: Integration, run: SyncRun) -> None:
-    store = container.store
-    at = runs.now()
+def _step(deps: Deps, integration: Integration, run: SyncRun) -> None:
+    store = deps.store
+    at = deps.clock()
     if run.status is RunStatus.QUEUED:
         run = run.model_copy(update={"status": RunStatus.RUNNING, "started_at": at})
         store.set_module_status(run.integration_id, run.module, ModuleStatus.RUNNING, run_id=run.run_id)
     state = read_state(run)
-    clients = container.vendor_clients(integration)
+    clients = deps.vendors.for_integration(integration)
     snapshot = ModulePreferences(
         integration_id=run.integration_id, module=run.module, version=run.preferences_version, settings=state.settings
     )
     ctx = plan_context(clients.inventory, integration, snapshot)
-    applier = Applier(store, clients, ctx, run.run_id)
+    applier = Applier(store, clients, ctx, run.run_id, deps.clock)
     step = passes.Step(store, clients, ctx, state.settings, run, applier, at)
     phase = str(run.phase)
     position = state.position if state.position.started else _begin(step, phase, state)
     following = _do(step, phase, position)
     counts = _add(run.counts, applier.flush())
-    _save_and_continue(container, run, state, phase, following, counts, at)
+    _save_and_continue(deps, run, state, phase, following, counts, at)
 
 
 def _begin(step: passes.Step, phase: str, state: RunState) -> Position:
@@ -130,14 +136,20 @@ def _do(step: passes.Step, phase: str, at: Position) -> Position | None:
 
 
 def _save_and_continue(
-    container, run: SyncRun, state: RunState, phase: str, following: Position | None, counts: RunCounts, at
+    deps: Deps,
+    run: SyncRun,
+    state: RunState,
+    phase: str,
+    following: Position | None,
+    counts: RunCounts,
+    at: datetime,
 ) -> None:
-    store = container.store
+    store = deps.store
     if following is None:
         phase_after = state.next_phase(phase)
         if phase_after is None:
             try:
-                runs.finish_run(store, run.model_copy(update={"step": run.step}), counts)
+                runs.finish_run(store, run.model_copy(update={"step": run.step}), counts, deps.clock())
             except ConflictError:
                 logger.info("another worker finished this step first")
             return
@@ -150,7 +162,7 @@ def _save_and_continue(
     except ConflictError:
         logger.info("another worker did this step first; its result stands", extra={"step": run.step})
         return
-    container.sync_queue.send(runs.message_for(saved))
+    deps.sync_queue.send(runs.message_for(saved))
 
 
 def _add(before: RunCounts, step: RunCounts) -> RunCounts:

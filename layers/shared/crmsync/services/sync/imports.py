@@ -10,6 +10,7 @@ since the contact is a contact person of the account's customer.
 
 from __future__ import annotations
 
+from crmsync.domain.crm_modules import CRM_MODULES
 from crmsync.domain.errors import NotFoundError
 from crmsync.domain.models import (
     CrmSource,
@@ -24,8 +25,11 @@ from crmsync.domain.sync.canonical import record_hash, to_canonical, to_inventor
 from crmsync.domain.sync.matching import match_key
 from crmsync.domain.sync.model import PlanContext, RecordKind, SourceRecord
 from crmsync.observability import logger
+from crmsync.ports.clock import Clock
 from crmsync.ports.errors import AuthorizationExpired, NotFound, Unavailable, VendorError
 from crmsync.ports.inventory import ContactQuery, InventoryPort
+from crmsync.ports.store import Store
+from crmsync.services.deps import Deps
 from crmsync.services.modules import read_preferences
 from crmsync.services.sync import claims, inventory_writes
 from crmsync.services.sync.context import crm_fields, plan_context
@@ -33,13 +37,11 @@ from crmsync.services.sync.kinds import PARTNER_ID_FIELD, contact_type
 from crmsync.services.sync.records import from_crm_as, from_inventory, lookup_id
 
 IMPORTABLE: dict[str, tuple[str, Module, RecordKind]] = {
-    "accounts": ("Accounts", Module.CUSTOMERS, RecordKind.ACCOUNT),
-    "contacts": ("Contacts", Module.CUSTOMERS, RecordKind.CONTACT),
-    "vendors": ("Vendors", Module.VENDORS, RecordKind.VENDOR),
+    m.key: (m.name, m.sync_module, m.record_kind) for m in CRM_MODULES.values() if m.importable
 }
 
 
-def import_crm_record(container, integration: Integration, crm_module: str, crm_id: str) -> Mapping:
+def import_crm_record(deps: Deps, integration: Integration, crm_module: str, crm_id: str) -> Mapping:
     """The mapping of the CRM record's inventory contact, created or linked now if needed.
 
     `crm_module` is accounts, contacts or vendors (any case). NotFoundError when the CRM has no
@@ -49,11 +51,11 @@ def import_crm_record(container, integration: Integration, crm_module: str, crm_
         crm_name, module, kind = IMPORTABLE[crm_module.lower()]
     except KeyError:
         raise NotFoundError(f"Records of {crm_module} cannot be imported.") from None
-    store = container.store
+    store = deps.store
     existing = store.get_mapping(integration.integration_id, module, Side.CRM, crm_id)
     if existing is not None and existing.status is MappingStatus.LINKED and existing.tombstone_side is None:
         return existing
-    clients = container.vendor_clients(integration)
+    clients = deps.vendors.for_integration(integration)
     preferences = read_preferences(store, integration, module)
     ctx = plan_context(clients.inventory, integration, _reading(preferences, kind))
     try:
@@ -62,7 +64,7 @@ def import_crm_record(container, integration: Integration, crm_module: str, crm_
         raise NotFoundError(f"The CRM has no {crm_name[:-1].lower()} {crm_id}.") from None
     account_id = lookup_id(record.values.get("Account_Name"))
     if kind is RecordKind.CONTACT and account_id and preferences.settings.crm_source is CrmSource.ACCOUNTS_AND_CONTACTS:
-        return import_crm_record(container, integration, "accounts", account_id)
+        return import_crm_record(deps, integration, "accounts", account_id)
     if existing is not None and existing.tombstone_side is Side.INVENTORY:
         store.delete_mapping(existing)  # its inventory contact was deleted: import it afresh
     source = from_crm_as(kind, record)
@@ -81,7 +83,7 @@ def import_crm_record(container, integration: Integration, crm_module: str, crm_
                 crm_modified=source.modified,
             )
         )
-    return _create(store, clients.inventory, ctx, source, canonical, payload)
+    return _create(store, deps.clock, clients.inventory, ctx, source, canonical, payload)
 
 
 def _reading(preferences: ModulePreferences, kind: RecordKind) -> ModulePreferences:
@@ -96,8 +98,11 @@ def _reading(preferences: ModulePreferences, kind: RecordKind) -> ModulePreferen
     return preferences.model_copy(update={"settings": settings})
 
 
-def _create(store, inventory: InventoryPort, ctx: PlanContext, source: SourceRecord, canonical, payload) -> Mapping:
-    claim = claims.take_claim(store, claims.claim_for(ctx.integration_id, ctx.module, Side.CRM, source.id, source.kind))
+def _create(
+    store: Store, clock: Clock, inventory: InventoryPort, ctx: PlanContext, source: SourceRecord, canonical, payload) -> Mapping:
+    claim = claims.take_claim(
+        store, claims.claim_for(ctx.integration_id, ctx.module, Side.CRM, source.id, source.kind), clock
+    )
     if claim.state is claims.ClaimState.LINKED:
         return claim.mapping
     created = None
@@ -128,7 +133,7 @@ def _create(store, inventory: InventoryPort, ctx: PlanContext, source: SourceRec
     return claims.complete(store, claim.mapping, linked)
 
 
-def _unlinked_twin(store, inventory: InventoryPort, ctx: PlanContext, source: SourceRecord, payload) -> str | None:
+def _unlinked_twin(store: Store, inventory: InventoryPort, ctx: PlanContext, source: SourceRecord, payload) -> str | None:
     """The one unlinked inventory contact with the record's match key (M4), if exactly one exists."""
     key = match_key(ctx, source)
     name = payload.get("contact_name")

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
+from crmsync.domain.crm_modules import CRM_MODULES, crm_module_of_kind, partner_id_field
 from crmsync.domain.models import Module
-from crmsync.domain.sync.field_views import CRM_MODULE_OF_KIND
 from crmsync.domain.sync.model import RecordKind
 
-CRM_MODULE = CRM_MODULE_OF_KIND  # the CRM module of each record kind
-
-CRM_NAME_FIELD: dict[str, str] = {
-    "Accounts": "Account_Name",
-    "Contacts": "Last_Name",
-    "Vendors": "Vendor_Name",
-    "Products": "Product_Name",
-}
+# Views of `crmsync.domain.crm_modules`, where each of these facts is written.
+CRM_MODULE = {kind: crm_module_of_kind(kind).name for kind in RecordKind}  # of each record kind
+CRM_NAME_FIELD = {name: m.name_field for name, m in CRM_MODULES.items()}
 
 # The inventory field that keeps the CRM id of a record (the partner id), so a lost mapping or a
 # create that got no answer can be found again without guessing by name.
-PARTNER_ID_FIELD: dict[RecordKind, str] = {
-    RecordKind.ACCOUNT: "zcrm_account_id",
-    RecordKind.CONTACT: "zcrm_contact_id",
-    RecordKind.VENDOR: "zcrm_vendor_id",
-    RecordKind.PRODUCT: "zcrm_product_id",
-}
+PARTNER_ID_FIELD = {kind: field for kind in RecordKind if (field := partner_id_field(kind)) is not None}
 
 
 def inventory_kind(module: Module, values: dict) -> RecordKind:

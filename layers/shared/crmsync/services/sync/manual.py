@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from crmsync.domain.errors import ConflictError
 from crmsync.domain.models import IntegrationState, Module, ModulePreferences, RunStatus, Trigger
+from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration
 from crmsync.services.sync import runs
 
@@ -20,14 +21,14 @@ class StartedRun:
     status: RunStatus
 
 
-def sync_now(container, tenant_id: str, integration_id: str, modules: Sequence[Module] | None) -> list[StartedRun]:
+def sync_now(deps: Deps, tenant_id: str, integration_id: str, modules: Sequence[Module] | None) -> list[StartedRun]:
     """Queues a manual run of each module (default: every configured one).
 
     ConflictError (409) when the integration is not active (paused, disabled, ...) or a module is
     paused or not configured. A module with a run queued or running keeps that run (its id is
     returned), and a quiet one gets its next step queued again.
     """
-    store = container.store
+    store = deps.store
     integration = get_integration(store, tenant_id, integration_id)
     if integration.state is not IntegrationState.ACTIVE:
         raise ConflictError(f"The integration is {integration.state}; it cannot sync now.", current=integration.state)
@@ -38,12 +39,12 @@ def sync_now(container, tenant_id: str, integration_id: str, modules: Sequence[M
     chosen = [_check(configured, module) for module in wanted]
     started = []
     for preferences in chosen:
-        run = runs.start_run(store, container.sync_queue, integration, preferences, Trigger.MANUAL)
+        run = runs.start_run(deps, integration, preferences, Trigger.MANUAL)
         if run is None:
             run = runs.current_run(store, preferences)
             if run is None:
                 raise ConflictError(f"A {preferences.module} sync is being started; try again in a moment.")
-            runs.requeue_if_stalled(store, container.sync_queue, run, runs.now(), stall_after=KICK_AFTER)
+            runs.requeue_if_stalled(store, deps.sync_queue, run, deps.clock(), stall_after=KICK_AFTER)
         started.append(StartedRun(preferences.module, run.run_id, run.status))
     return started
 

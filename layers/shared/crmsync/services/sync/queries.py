@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crmsync.domain.crm_modules import CRM_MODULES, crm_module_of_kind
 from crmsync.domain.errors import InvalidFieldsError
 from crmsync.domain.models import Integration, Mapping, MappingStatus, Module, Side
 from crmsync.domain.sync.model import RecordKind
 from crmsync.ports.crm import Criterion
-from crmsync.ports.store import Page
+from crmsync.ports.store import Page, Store
+from crmsync.services.deps import Deps
 
 MODULE_OF_TYPE = {"customer": Module.CUSTOMERS, "vendor": Module.VENDORS}
-SEARCHABLE = {"accounts": "Accounts", "contacts": "Contacts", "vendors": "Vendors"}
-SEARCH_FIELDS = {
-    "Accounts": ["Account_Name", "Phone", "Website", "Billing_City", "Billing_Country"],
-    "Contacts": ["First_Name", "Last_Name", "Full_Name", "Email", "Account_Name"],
-    "Vendors": ["Vendor_Name", "Email", "Phone", "City", "Country"],
-}
+SEARCHABLE = {m.key: name for name, m in CRM_MODULES.items() if m.importable}
+SEARCH_FIELDS = {name: list(m.search_fields) for name, m in CRM_MODULES.items() if m.importable}
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class FoundRecord:
     inventory_contact_id: str | None
 
 
-def list_crm_contacts(store, integration: Integration, contact_type: str, *, limit: int, cursor: str | None) -> Page[CrmContact]:
+def list_crm_contacts(store: Store, integration: Integration, contact_type: str, *, limit: int, cursor: str | None) -> Page[CrmContact]:
     """The linked customers (or vendors) from the mappings, in inventory id order (a query, never a scan)."""
     module = MODULE_OF_TYPE[contact_type]
     page = store.list_mappings(integration.integration_id, module, Side.INVENTORY, limit=limit, cursor=cursor)
@@ -58,7 +56,7 @@ def _listed(mapping: Mapping) -> bool:
 
 def _contact(mapping: Mapping) -> CrmContact:
     kind = RecordKind(mapping.record_kind) if mapping.record_kind else RecordKind.ACCOUNT
-    crm_module = {RecordKind.CONTACT: "Contacts", RecordKind.VENDOR: "Vendors"}.get(kind, "Accounts")
+    crm_module = crm_module_of_kind(kind).name
     return CrmContact(
         inventory_contact_id=str(mapping.inventory_id),
         name=mapping.base.get("contact_name"),
@@ -69,7 +67,7 @@ def _contact(mapping: Mapping) -> CrmContact:
 
 
 def search_crm(
-    container,
+    deps: Deps,
     integration: Integration,
     module: str,
     *,
@@ -80,10 +78,10 @@ def search_crm(
     """Accounts by account name, contacts by first and last name, vendors by name (W2)."""
     crm_module = SEARCHABLE[module]
     criteria = _criteria(crm_module, name, first_name, last_name)
-    clients = container.vendor_clients(integration)
+    clients = deps.vendors.for_integration(integration)
     records = clients.crm.search_records(crm_module, criteria=criteria, fields=SEARCH_FIELDS[crm_module])
-    target = Module.VENDORS if crm_module == "Vendors" else Module.CUSTOMERS
-    mapped = container.store.get_mappings(integration.integration_id, target, Side.CRM, [r.id for r in records])
+    target = CRM_MODULES[crm_module].sync_module
+    mapped = deps.store.get_mappings(integration.integration_id, target, Side.CRM, [r.id for r in records])
     return [
         FoundRecord(
             crm_id=r.id,
@@ -102,7 +100,7 @@ def _criteria(crm_module: str, name, first_name, last_name) -> list[Criterion]:
         criteria = [Criterion(field=f, value=v.strip()) for f, v in given.items() if v and v.strip()]
         problem = ("first_name", "give first_name or last_name, at least 2 characters")
     else:
-        field = "Account_Name" if crm_module == "Accounts" else "Vendor_Name"
+        field = CRM_MODULES[crm_module].name_field
         criteria = [Criterion(field=field, value=name.strip())] if name and name.strip() else []
         problem = ("name", "give a name of at least 2 characters")
     if not criteria or any(len(str(c.value)) < 2 for c in criteria):
@@ -114,7 +112,7 @@ def _display_name(crm_module: str, values: dict) -> str:
     if crm_module == "Contacts":
         full = values.get("Full_Name") or " ".join(v for v in (values.get("First_Name"), values.get("Last_Name")) if v)
         return str(full)
-    return str(values.get("Account_Name" if crm_module == "Accounts" else "Vendor_Name") or "")
+    return str(values.get(CRM_MODULES[crm_module].display_field) or "")
 
 
 def _imported(mapping: Mapping | None) -> str | None:

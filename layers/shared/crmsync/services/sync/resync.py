@@ -25,18 +25,19 @@ from crmsync.domain.sync.model import RecordKind
 from crmsync.domain.sync.planner import plan_record
 from crmsync.ports.errors import NotFound
 from crmsync.ports.inventory import InventoryRecord
+from crmsync.ports.store import Store
+from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration
 from crmsync.services.modules import read_preferences
-from crmsync.services.sync import runs
 from crmsync.services.sync.apply import Applier
 from crmsync.services.sync.context import crm_fields, plan_context
 from crmsync.services.sync.kinds import CRM_MODULE
 from crmsync.services.sync.records import from_crm_as, from_inventory
 
 
-def resync_contact(container, tenant_id: str, integration_id: str, contact_id: str) -> InventoryRecord:
+def resync_contact(deps: Deps, tenant_id: str, integration_id: str, contact_id: str) -> InventoryRecord:
     """The inventory contact after applying its CRM record; 404 unless it is linked to one."""
-    store = container.store
+    store = deps.store
     integration = get_integration(store, tenant_id, integration_id)
     if integration.state is not IntegrationState.ACTIVE:
         raise ConflictError(f"The integration is {integration.state}; it cannot sync now.", current=integration.state)
@@ -44,7 +45,7 @@ def resync_contact(container, tenant_id: str, integration_id: str, contact_id: s
     preferences = read_preferences(store, integration, mapping.module)
     if preferences.paused:
         raise ConflictError(f"The {mapping.module} module is paused; resume it first.", current="paused")
-    clients = container.vendor_clients(integration)
+    clients = deps.vendors.for_integration(integration)
     ctx = plan_context(clients.inventory, integration, preferences)
     kind = RecordKind(mapping.record_kind or RecordKind.ACCOUNT)
     crm_module = CRM_MODULE[kind]
@@ -58,12 +59,12 @@ def resync_contact(container, tenant_id: str, integration_id: str, contact_id: s
         raise NotFoundError(f"No inventory contact {contact_id}.") from None
     inventory_side = from_inventory(mapping.module, contact)
     from_crm_now = mapping.model_copy(update={"base": to_canonical(ctx, inventory_side), "crm_hash": None})
-    run_id = time_sortable_id(runs.now())
-    applier = Applier(store, clients, ctx, run_id)
+    at = deps.clock()
+    run_id = time_sortable_id(at)
+    applier = Applier(store, clients, ctx, run_id, deps.clock)
     decision = plan_record(ctx, from_crm_as(kind, crm_record), from_crm_now, inventory_side, [])
     applier.apply(decision, mapping, contact.values)
     counts = applier.flush()
-    at = runs.now()
     store.create_run(
         SyncRun(
             integration_id=integration_id,
@@ -83,7 +84,7 @@ def resync_contact(container, tenant_id: str, integration_id: str, contact_id: s
     return clients.inventory.get_contact(contact_id)
 
 
-def _mapping(store, integration_id: str, contact_id: str) -> Mapping:
+def _mapping(store: Store, integration_id: str, contact_id: str) -> Mapping:
     for module in (Module.CUSTOMERS, Module.VENDORS):
         mapping = store.get_mapping(integration_id, module, Side.INVENTORY, contact_id)
         if mapping is not None and mapping.status is MappingStatus.LINKED and mapping.record_kind != RecordKind.PERSON:

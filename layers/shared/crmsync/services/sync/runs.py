@@ -11,7 +11,7 @@ scheduled sweep, and given up as failed after `GIVE_UP_AFTER`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from crmsync.contracts.queues import SyncMessage
 from crmsync.domain.errors import ConflictError
@@ -27,6 +27,10 @@ from crmsync.domain.models import (
     time_sortable_id,
 )
 from crmsync.observability import logger, metrics
+from crmsync.ports.queue import MessageQueue
+from crmsync.ports.store import Store
+from crmsync.services.deps import Deps
+from crmsync.services.integrations import update_integration
 from crmsync.services.sync.context import writes_crm
 from crmsync.services.sync.phases import plan_phases
 from crmsync.services.sync.state import RunState, read_state, with_state
@@ -35,10 +39,6 @@ STALL_AFTER = timedelta(minutes=45)
 GIVE_UP_AFTER = timedelta(hours=24)
 FINISHED = {RunStatus.DONE, RunStatus.FAILED}
 RECONNECT = "The CRM or inventory authorization was revoked or has expired: reconnect the integration."
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_run(
@@ -65,20 +65,25 @@ def new_run(
     )
 
 
-def current_run(store, preferences: ModulePreferences) -> SyncRun | None:
+def current_run(store: Store, preferences: ModulePreferences) -> SyncRun | None:
     if preferences.last_run_id is None:
         return None
     return store.get_run(preferences.integration_id, preferences.last_run_id)
 
 
 def claim_new_run(
-    store, integration: Integration, preferences: ModulePreferences, trigger: Trigger, status: ModuleStatus
+    store: Store,
+    integration: Integration,
+    preferences: ModulePreferences,
+    trigger: Trigger,
+    status: ModuleStatus,
+    at: datetime,
 ) -> SyncRun | None:
     """Creates a run unless the module has one queued or running (None then)."""
     previous = current_run(store, preferences)
     if previous is not None and previous.status not in FINISHED:
         return None
-    run = new_run(integration, preferences, trigger, previous, now())
+    run = new_run(integration, preferences, trigger, previous, at)
     if not store.claim_module_run(
         integration.integration_id,
         preferences.module,
@@ -93,11 +98,11 @@ def claim_new_run(
     return run
 
 
-def start_run(store, queue, integration: Integration, preferences: ModulePreferences, trigger: Trigger) -> SyncRun | None:
+def start_run(deps: Deps, integration: Integration, preferences: ModulePreferences, trigger: Trigger) -> SyncRun | None:
     """Queues a new run of the module (S3, S1); None when one is queued or running already."""
-    run = claim_new_run(store, integration, preferences, trigger, ModuleStatus.QUEUED)
+    run = claim_new_run(deps.store, integration, preferences, trigger, ModuleStatus.QUEUED, deps.clock())
     if run is not None:
-        queue.send(message_for(run))
+        deps.sync_queue.send(message_for(run))
     return run
 
 
@@ -111,14 +116,14 @@ def message_for(run: SyncRun) -> SyncMessage:
     )
 
 
-def requeue_if_stalled(store, queue, run: SyncRun, at: datetime, stall_after: timedelta = STALL_AFTER) -> bool:
+def requeue_if_stalled(store: Store, queue: MessageQueue, run: SyncRun, at: datetime, stall_after: timedelta = STALL_AFTER) -> bool:
     """Queues the run's next step again when it made no progress for `stall_after`; fails it past
     `GIVE_UP_AFTER`. True when something was done."""
     if run.status in FINISHED:
         return False
     last = read_state(run).progress_at or run.started_at or run.queued_at
     if at - last >= GIVE_UP_AFTER:
-        fail_run(store, run, "The run stopped making progress and was given up; the next run reads its changes again.")
+        fail_run(store, run, "The run stopped making progress and was given up; the next run reads its changes again.", at)
         return True
     if at - last >= stall_after:
         logger.warning("stalled run queued again", extra={"run_id": run.run_id, "step": run.step})
@@ -127,18 +132,18 @@ def requeue_if_stalled(store, queue, run: SyncRun, at: datetime, stall_after: ti
     return False
 
 
-def finish_run(store, run: SyncRun, counts: RunCounts) -> None:
+def finish_run(store: Store, run: SyncRun, counts: RunCounts, at: datetime) -> None:
     """Marks the run done (failures of single records do not fail it) and the module done (M8)."""
-    ended = run.model_copy(update={"status": RunStatus.DONE, "ended_at": now(), "counts": counts})
+    ended = run.model_copy(update={"status": RunStatus.DONE, "ended_at": at, "counts": counts})
     store.save_run_step(ended, expected_step=run.step)
     store.set_module_status(run.integration_id, run.module, ModuleStatus.DONE, run_id=run.run_id, counts=counts)
     metrics.add_metric(name="SyncRunsDone", unit="Count", value=1)
     logger.info("sync run done", extra={"run_id": run.run_id, "counts": counts.model_dump()})
 
 
-def fail_run(store, run: SyncRun, reason: str) -> None:
+def fail_run(store: Store, run: SyncRun, reason: str, at: datetime) -> None:
     """Marks the run and the module failed with a reason a person can act on."""
-    failed = run.model_copy(update={"status": RunStatus.FAILED, "ended_at": now(), "error": reason})
+    failed = run.model_copy(update={"status": RunStatus.FAILED, "ended_at": at, "error": reason})
     try:
         store.save_run_step(failed, expected_step=run.step)
     except ConflictError:
@@ -152,7 +157,7 @@ def progressed(run: SyncRun, state: RunState, at: datetime, **changes) -> SyncRu
     return with_state(run, state.model_copy(update={"progress_at": at}), **changes)
 
 
-def _clear_crm_first(store, integration: Integration, module: Module) -> None:
+def _clear_crm_first(store: Store, integration: Integration, module: Module) -> None:
     """L3: the flag set by enable changes the order of items only; it is spent by the first run that
     honours it (an items run, or any run while items are not configured)."""
     if not integration.fetch_from_crm_first:
@@ -160,12 +165,11 @@ def _clear_crm_first(store, integration: Integration, module: Module) -> None:
     items = store.get_module(integration.integration_id, Module.ITEMS)
     if module is not Module.ITEMS and items is not None and items.version > 0:
         return
-    for _ in range(3):
-        current = store.get_integration(integration.integration_id)
-        if current is None or not current.fetch_from_crm_first:
-            return
-        try:
-            store.save_integration(current.model_copy(update={"fetch_from_crm_first": False}))
-            return
-        except ConflictError:
-            continue
+    try:
+        update_integration(
+            store,
+            integration.integration_id,
+            lambda i: i.model_copy(update={"fetch_from_crm_first": False}) if i.fetch_from_crm_first else None,
+        )
+    except ConflictError:
+        logger.info("fetch-from-CRM-first flag left for the next run: the integration kept changing")

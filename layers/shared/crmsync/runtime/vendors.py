@@ -1,0 +1,80 @@
+"""The `VendorDirectory` port on the Zoho clients: one pair of clients per integration per process,
+so access tokens are reused across invocations of a warm execution environment."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from crmsync.domain.models import Integration
+from crmsync.ports.secrets import CredentialStore, IntegrationCredentials
+from crmsync.ports.vendors import VendorClients
+
+if TYPE_CHECKING:  # the HTTP stack loads with the first client, not at cold start
+    from crmsync.adapters.http import RetryPolicy
+    from crmsync.adapters.pacer import Pacer
+
+
+class VendorClientPool:
+    def __init__(
+        self,
+        credentials: CredentialStore,
+        inventory_pacer: Callable[[str], Pacer],
+        retry_policy: RetryPolicy | None = None,
+    ):
+        self._credentials = credentials
+        self._inventory_pacer = inventory_pacer
+        self._retry_policy = retry_policy  # None: the clients' defaults
+        self._clients: dict[str, VendorClients] = {}
+        self._lock = threading.Lock()
+
+    def for_credentials(self, credentials: IntegrationCredentials, inventory_org_id: str) -> VendorClients:
+        from crmsync.adapters.crm import ZohoCrmClient
+        from crmsync.adapters.inventory import ZohoInventoryClient
+
+        return VendorClients(
+            crm=ZohoCrmClient.connect(credentials.crm, policy=self._retry_policy),
+            inventory=ZohoInventoryClient.connect(
+                credentials.inventory,
+                inventory_org_id,
+                pacer=self._inventory_pacer(inventory_org_id),
+                policy=self._retry_policy,
+            ),
+        )
+
+    def for_integration(self, integration: Integration) -> VendorClients:
+        with self._lock:
+            clients = self._clients.get(integration.integration_id)
+            if clients is None:
+                credentials = self._credentials.get(integration.integration_id)
+                clients = self.for_credentials(credentials, integration.inventory_org_id)
+                self._clients[integration.integration_id] = clients
+            return clients
+
+    def forget(self, integration_id: str) -> None:
+        with self._lock:
+            self._clients.pop(integration_id, None)
+
+    def exchange_code(
+        self,
+        system: Literal["crm", "inventory"],
+        *,
+        data_center: str,
+        base_url: str | None,
+        client_id: str,
+        client_secret: str,
+        code: str,
+        redirect_uri: str | None,
+    ) -> str:
+        from crmsync.adapters.oauth import exchange_code
+
+        return exchange_code(
+            system,
+            data_center=data_center,
+            base_url=base_url,
+            client_id=client_id,
+            client_secret=client_secret,
+            code=code,
+            redirect_uri=redirect_uri,
+        )
