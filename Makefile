@@ -64,6 +64,7 @@ lint: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(SAM) validate --lint --template template.yaml
 	$(PY) scripts/requirements.py --check
 	$(PY) -m ruff check layers functions local tests scripts
+	$(VENV)/bin/lint-imports
 
 sam-build: $(SAM_VENV)/.installed
 	@if [ -z "$(PY312)" ]; then \

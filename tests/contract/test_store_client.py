@@ -48,7 +48,7 @@ def test_store_follows_aws_endpoint_url_dynamodb_when_set(
 def test_create_tables_skips_existing_tables_and_enables_ttl_when_run_twice(
     dynamodb_local, template, table_name
 ):
-    names = {"Table": table_name, "IdempotencyTable": f"{table_name}-idem"}
+    names = {"Table": table_name}
     assert create_tables(dynamodb_local.endpoint_url, template, names=names) == names
     assert create_tables(dynamodb_local.endpoint_url, template, names=names) == names
     client = boto3.client(

@@ -16,7 +16,6 @@ class Settings(BaseModel):
 
     stage: str = "dev"
     table_name: str
-    idempotency_table_name: str = ""
     sync_queue_url: str = ""
     automation_queue_url: str = ""
     secret_prefix: str = ""
@@ -32,7 +31,6 @@ class Settings(BaseModel):
         return cls(
             stage=env.get("STAGE", "dev"),
             table_name=env["TABLE_NAME"],
-            idempotency_table_name=env.get("IDEMPOTENCY_TABLE_NAME", ""),
             sync_queue_url=env.get("SYNC_QUEUE_URL", ""),
             automation_queue_url=env.get("AUTOMATION_QUEUE_URL", ""),
             secret_prefix=env.get("SECRET_PREFIX", ""),

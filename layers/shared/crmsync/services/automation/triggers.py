@@ -25,6 +25,7 @@ from crmsync.domain.automation import (
     trigger_actions,
     void_refusal,
 )
+from crmsync.domain.crm_modules import crm_module_of_kind
 from crmsync.domain.errors import AlreadyExistsError, CrmsyncError, NotFoundError
 from crmsync.domain.models import (
     STOPPED_STATES,
@@ -36,6 +37,7 @@ from crmsync.domain.models import (
     Role,
     Side,
 )
+from crmsync.domain.sync.model import RecordKind
 from crmsync.observability import bind, logger
 from crmsync.ports.errors import NotFound, ValidationFailed, VendorError
 from crmsync.ports.inventory import InventoryPort
@@ -172,18 +174,14 @@ class TriggerRun:
         if preferences is None or preferences.version == 0:
             raise SkipTrigger("the customers module is not configured yet")
         source = preferences.settings.crm_source or CrmSource.ACCOUNTS
-        if source is CrmSource.CONTACTS:
-            crm_module, crm_id = "Contacts", deal.contact_id
-            if not crm_id:
-                raise SkipTrigger(
-                    "the deal has no contact; with Contacts as the customer source the trigger needs one"
-                )
-        else:
-            crm_module, crm_id = "Accounts", deal.account_id
-            if not crm_id:
-                raise SkipTrigger(
-                    "the deal has no account; with Accounts as the customer source the trigger needs one"
-                )
+        kind = RecordKind.CONTACT if source is CrmSource.CONTACTS else RecordKind.ACCOUNT
+        crm_id = deal.contact_id if kind is RecordKind.CONTACT else deal.account_id
+        crm_module = crm_module_of_kind(kind).name
+        if not crm_id:
+            raise SkipTrigger(
+                f"the deal has no {crm_module[:-1].lower()}; with {crm_module} as the customer source "
+                "the trigger needs one"
+            )
         return customer_for(self.deps, self.integration, crm_module, crm_id)
 
     # -------------------------------------------------------------- A3 lost: void
