@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from crmsync.domain.field_catalog import (
@@ -44,6 +45,7 @@ def resolve_context(
     preferences_version: int,
     two_way: bool,
     custom_kinds: dict[str, str] | None = None,
+    as_of: datetime | None = None,
 ) -> PlanContext:
     """The planner's context; `custom_kinds` gives the kind of each inventory custom field by name."""
     field_map = _field_map(module, settings)
@@ -57,6 +59,7 @@ def resolve_context(
         two_way=two_way,
         field_map=field_map,
         kinds={path: known.get(path, FieldKind.TEXT.value) for _, _, path in field_map},
+        as_of=as_of,
     )
 
 

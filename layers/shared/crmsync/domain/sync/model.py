@@ -61,6 +61,7 @@ class PlanContext(BaseModel):
     two_way: bool  # direction two_way AND a primary integration: only then may the CRM be written
     field_map: tuple[tuple[str, str, str], ...] = ()  # resolved (crm_module, crm_field, inventory_path)
     kinds: dict[str, str] = Field(default_factory=dict)  # inventory_path -> FieldKind value, for conversion
+    as_of: datetime | None = None  # when the run planned; a tombstone of a record without a change time
 
 
 class WriteKind(StrEnum):

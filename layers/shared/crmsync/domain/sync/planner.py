@@ -20,7 +20,6 @@ Pure: the runtime reads the record, its mapping, the linked record on the other 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from crmsync.domain.crm_modules import CRM_MODULES, inventory_name
 from crmsync.domain.models import DuplicatePolicy, Mapping, MappingStatus, Module, Side
@@ -122,7 +121,7 @@ def _plan_linked(
     if other is None:
         gone = record.side.other
         tombstoned = mapping.model_copy(
-            update={"tombstone_side": gone, "tombstone_at": record.modified or datetime.now(UTC)}
+            update={"tombstone_side": gone, "tombstone_at": record.modified or ctx.as_of}
         )
         reason = (
             f"The linked {_side_name(gone)} record {mapping.id_on(gone)} no longer exists; deletes are not "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from crmsync.domain.crm_modules import CRM_MODULES
 from crmsync.domain.field_catalog import INVENTORY_CUSTOM_KINDS, INVENTORY_ENTITY, custom_field_name
 from crmsync.domain.models import Direction, Integration, ModulePreferences, Role
@@ -25,7 +27,7 @@ def writes_crm(integration: Integration, preferences: ModulePreferences) -> bool
 
 
 def plan_context(
-    inventory: InventoryPort, integration: Integration, preferences: ModulePreferences
+    inventory: InventoryPort, integration: Integration, preferences: ModulePreferences, as_of: datetime
 ) -> PlanContext:
     """The planner's context for a module at the preferences version a run started with (S7)."""
     settings = preferences.settings
@@ -37,6 +39,7 @@ def plan_context(
         preferences.version,
         writes_crm(integration, preferences),
         custom_kinds(inventory, preferences) if uses_custom else None,
+        as_of,
     )
 
 

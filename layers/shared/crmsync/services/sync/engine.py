@@ -93,7 +93,7 @@ def _step(deps: Deps, integration: Integration, run: SyncRun) -> None:
     snapshot = ModulePreferences(
         integration_id=run.integration_id, module=run.module, version=run.preferences_version, settings=state.settings
     )
-    ctx = plan_context(clients.inventory, integration, snapshot)
+    ctx = plan_context(clients.inventory, integration, snapshot, at)
     applier = Applier(store, clients, ctx, run.run_id, deps.clock)
     step = passes.Step(store, clients, ctx, state.settings, run, applier, at)
     phase = str(run.phase)

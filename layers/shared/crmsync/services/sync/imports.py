@@ -57,7 +57,7 @@ def import_crm_record(deps: Deps, integration: Integration, crm_module: str, crm
         return existing
     clients = deps.vendors.for_integration(integration)
     preferences = read_preferences(store, integration, module)
-    ctx = plan_context(clients.inventory, integration, _reading(preferences, kind))
+    ctx = plan_context(clients.inventory, integration, _reading(preferences, kind), deps.clock())
     try:
         record = clients.crm.get_record(crm_name, crm_id, crm_fields(ctx, crm_name))
     except NotFound:

@@ -46,7 +46,7 @@ def resync_contact(deps: Deps, tenant_id: str, integration_id: str, contact_id: 
     if preferences.paused:
         raise ConflictError(f"The {mapping.module} module is paused; resume it first.", current="paused")
     clients = deps.vendors.for_integration(integration)
-    ctx = plan_context(clients.inventory, integration, preferences)
+    ctx = plan_context(clients.inventory, integration, preferences, deps.clock())
     kind = RecordKind(mapping.record_kind or RecordKind.ACCOUNT)
     crm_module = CRM_MODULE[kind]
     try:
