@@ -110,36 +110,6 @@ def test_api_answers_401_invalid_token_when_token_expired_unknown_or_bearer(
         assert (response.status_code, response.json()) == (401, expected)
 
 
-def test_code_grant_issues_refresh_token_once_when_access_type_offline(server: ServerThread):
-    seed = control(server).post("/_sandbox/seed", json={}).json()
-    redirect = httpx.get(
-        f"{server.base_url}/oauth/v2/auth",
-        params={
-            "client_id": seed["client_id"],
-            "redirect_uri": "http://127.0.0.1:9/cb",
-            "response_type": "code",
-            "access_type": "offline",
-            "scope": "ZohoCRM.modules.ALL",
-            "state": "xyz",
-        },
-    )
-    assert redirect.status_code == 302
-    query = httpx.URL(redirect.headers["location"]).params
-    assert query["state"] == "xyz" and query["accounts-server"] == server.base_url
-    exchange = {
-        "grant_type": "authorization_code",
-        "code": query["code"],
-        "client_id": seed["client_id"],
-        "client_secret": seed["client_secret"],
-        "redirect_uri": "http://127.0.0.1:9/cb",
-    }
-    grant = httpx.post(f"{server.base_url}/oauth/v2/token", data=exchange).json()
-    again = httpx.post(f"{server.base_url}/oauth/v2/token", data=exchange)
-    assert grant["refresh_token"] and grant["access_token"]
-    assert refresh(server.base_url, seed | {"refresh_token": grant["refresh_token"]}).status_code == 200
-    assert again.json() == {"error": "invalid_code"}
-
-
 # --- list, fields, paging ----------------------------------------------------------------------
 
 

@@ -1,15 +1,19 @@
-"""Zoho Accounts routes: `/oauth/v2/auth`, `/oauth/v2/token`, `/oauth/v2/token/revoke`."""
+"""Zoho Accounts routes: the consent page `/oauth/v2/auth`, `/oauth/v2/token`, `/oauth/v2/token/revoke`;
+and `/_sandbox/oauth/clients/{client_id}` (the API console: name and registered redirect URIs)."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..accounts import AccountsSite, AuthRequest, Client, Consent, Org, auth_routes, client_routes
 from .oauth import OAuthFailure
 from .web import base_url, sandbox
+
+PRODUCT = "Zoho CRM sandbox"
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -20,26 +24,33 @@ async def _params(request: Request) -> dict[str, str]:
     return params
 
 
-async def authorize(request: Request) -> Response:
-    """Consent is automatic: redirect straight back with a code, `location` and `accounts-server`."""
-    params = await _params(request)
-    redirect_uri = params.get("redirect_uri", "")
-    if urlsplit(redirect_uri).scheme not in {"http", "https"}:
-        return JSONResponse({"error": "invalid_redirect_uri"}, status_code=400)
-    try:
-        code = sandbox(request).oauth.authorize(
-            params.get("client_id", ""),
-            redirect_uri,
-            params.get("scope", ""),
-            params.get("access_type", "online"),
+def _site(request: Request) -> AccountsSite:
+    """The consent page of the CRM: its one org, granted by its first (admin) user."""
+    sb = sandbox(request)
+    user, org = sb.data.current_user, sb.data.org
+
+    def consent(auth: AuthRequest) -> Consent:
+        detail = f"Zoho CRM, {org.edition} edition, {org.iso_code}"
+        return Consent(
+            PRODUCT,
+            "crm",
+            user.full_name,
+            user.email,
+            [Org(org.id, org.company_name, detail)],
+            multiple=False,
         )
-    except OAuthFailure as exc:
-        return JSONResponse(exc.body, status_code=400)
-    query = {"code": code, "location": "us", "accounts-server": base_url(request)}
-    if "state" in params:
-        query["state"] = params["state"]
-    separator = "&" if "?" in redirect_uri else "?"
-    return RedirectResponse(f"{redirect_uri}{separator}{urlencode(query)}", status_code=302)
+
+    return AccountsSite(
+        product=PRODUCT,
+        find_client=sb.oauth.find_client,
+        consent=consent,
+        issue_code=lambda auth, org_ids: sb.oauth.authorize(auth),
+        accounts_server=base_url(request),
+    )
+
+
+def _store_client(request: Request, client: Client) -> None:
+    sandbox(request).oauth.client = client
 
 
 async def token(request: Request) -> Response:
@@ -59,7 +70,8 @@ async def revoke(request: Request) -> Response:
 
 
 routes = [
-    Route("/oauth/v2/auth", authorize, methods=["GET"]),
+    *auth_routes(_site),
+    *client_routes(lambda request, client_id: sandbox(request).oauth.find_client(client_id), _store_client),
     Route("/oauth/v2/token", token, methods=["POST"]),
     Route("/oauth/v2/token/revoke", revoke, methods=["POST"]),
 ]

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..accounts import DEFAULT_ACCOUNTS_KEY, GrantSigner
 from ..common import CallCounter, Faults
 from .clock import WriteClock, system_clock
 from .limits import Credits, CrmLimits, Gate
@@ -27,6 +28,7 @@ class CrmSettings(BaseModel):
     limits: CrmLimits = Field(default_factory=CrmLimits)
     preset: Literal["demo"] | None = None
     oauth_seed: int = 8081
+    accounts_key: str = DEFAULT_ACCOUNTS_KEY  # shared with the inventory sandbox: consent tokens work at both
 
 
 class CrmSandbox:
@@ -44,7 +46,9 @@ class CrmSandbox:
         """Empty org (standard metadata, no records), fresh OAuth grants, default limits."""
         self.write_clock = WriteClock(self.clock)
         self.limits = self.settings.limits.model_copy()
-        self.oauth = OAuthServer(self.clock, self.settings.oauth_seed)
+        self.oauth = OAuthServer(
+            self.clock, self.settings.oauth_seed, GrantSigner(self.settings.accounts_key)
+        )
         self.page_tokens = PageTokens()
         self.credits.spent.clear()
         self.notifier.reset()

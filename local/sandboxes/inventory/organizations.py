@@ -147,7 +147,7 @@ def _summary(org: OrgData) -> Record:
 
 
 def list_organizations(call: Call) -> Reply:
-    orgs = [call.state.orgs[i] for i in sorted(call.grant.org_ids) if i in call.state.orgs]
+    orgs = [call.state.orgs[i] for i in sorted(call.state.orgs) if call.grant.reaches(i)]
     return ok(organizations=[_summary(org) for org in orgs])
 
 
@@ -159,8 +159,15 @@ def list_currencies(call: Call) -> Reply:
     return ok(currencies=call.org.currencies)
 
 
+def _current_user_id(call: Call) -> str:
+    """The grant's user; a consent grant acts as the sandbox user, the organization's admin (first user)."""
+    if any(u["user_id"] == call.grant.user_id for u in call.org.users):
+        return call.grant.user_id
+    return call.org.users[0]["user_id"]
+
+
 def _user_view(call: Call, user: Record) -> Record:
-    return user | {"is_current_user": user["user_id"] == call.grant.user_id}
+    return user | {"is_current_user": user["user_id"] == _current_user_id(call)}
 
 
 USERS = ListSpec("Users", {"name": lambda u: u["name"], "email": lambda u: u["email"]}, "name")
@@ -172,7 +179,7 @@ def list_users(call: Call) -> Reply:
 
 
 def get_user(call: Call) -> Reply:
-    wanted = call.grant.user_id if call.params.get("user_id") is None else call.params["user_id"]
+    wanted = _current_user_id(call) if call.params.get("user_id") is None else call.params["user_id"]
     user = next((u for u in call.org.users if u["user_id"] == wanted), None)
     if user is None:
         raise not_found("User")

@@ -117,7 +117,9 @@ def _target_org(state: SandboxState, request: SeedRequest) -> OrgData:
     except ValueError as exc:
         raise SeedError(str(exc)) from exc
     admin = org.users[0]
-    state.oauth.register(f"inventory:{org.organization_id}", admin["user_id"], org.organization_id)
+    state.oauth.register(
+        f"inventory:{org.organization_id}", admin["user_id"], org.organization_id, org.organization["name"]
+    )
     return org
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
+from ..accounts import DEFAULT_ACCOUNTS_KEY
 from .limits import Limits
 
 
@@ -20,3 +21,4 @@ class InventorySandboxSettings(BaseModel):
     public_url: str | None = None  # `api_domain` in token replies; default: the URL the caller used
     limits: Limits = Limits()
     clock: Callable[[], float] = time.time  # epoch seconds; every timestamp and window reads it
+    accounts_key: str = DEFAULT_ACCOUNTS_KEY  # shared with the CRM sandbox: consent tokens work at both

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from ..accounts import GrantSigner
 from ..common import CallCounter, Faults
 from .customfields import CustomFieldDefinition
 from .errors import Code, InventoryApiError, invalid_value
@@ -61,7 +62,7 @@ class SandboxState:
         self.ids = IdSequence()
         self.org_ids = IdSequence(start=60_023_000_000)
         self.orgs: dict[str, OrgData] = {}
-        self.oauth = OAuthRegistry()
+        self.oauth = OAuthRegistry(GrantSigner(self.settings.accounts_key))
         self.limiter = RateLimiter()
 
     def epoch(self) -> float:
@@ -79,7 +80,7 @@ class SandboxState:
         if raw is None or not raw.strip():
             raise invalid_value("organization_id")
         org_id = raw.strip()
-        if org_id not in self.orgs or org_id not in grant.org_ids:
+        if org_id not in self.orgs or not grant.reaches(org_id):
             raise InventoryApiError(
                 Code.ORGANIZATION_NOT_ASSOCIATED,
                 f"This user is not associated with the CompanyID/CompanyName:{org_id}.",
