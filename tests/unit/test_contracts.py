@@ -20,11 +20,11 @@ def test_template_routes_and_openapi_paths_are_the_same_set():
     assert template_routes == openapi_routes
 
 
-def test_only_the_webhook_route_skips_the_authorizer():
-    open_routes = {r.path for r in Template().routes if not r.authorized}
-    assert open_routes == {"/webhooks/crm/{integration_id}"}
-    webhook = build_openapi()["paths"]["/webhooks/crm/{integration_id}"]["post"]
-    assert webhook["security"] == []
+def test_only_the_crm_webhook_and_the_oauth_callback_skip_the_authorizer():
+    open_routes = {(r.method, r.path) for r in Template().routes if not r.authorized}
+    assert open_routes == {("POST", "/webhooks/crm/{integration_id}"), ("GET", "/oauth/callback")}
+    for method, path in open_routes:
+        assert build_openapi()["paths"][path][method.lower()]["security"] == []
 
 
 def test_every_function_has_sample_events_that_parse():

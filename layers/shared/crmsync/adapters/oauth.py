@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Generator
+from urllib.parse import urlencode
 
 import httpx
 from pydantic import AliasChoices, BaseModel, Field, ValidationError
@@ -198,6 +199,34 @@ def authorized_http(
         pacer=pacer,
         sleep=sleep,
     )
+
+
+# One grant for both systems: what the product reads and writes in the CRM (records, settings, the
+# organization, notification channels, searches) and in inventory (everything it syncs). The README
+# says which call needs which scope.
+CONSENT_SCOPES = (
+    "ZohoCRM.modules.ALL",
+    "ZohoCRM.settings.ALL",
+    "ZohoCRM.org.READ",
+    "ZohoCRM.notifications.ALL",
+    "ZohoSearch.securesearch.READ",
+    "ZohoInventory.FullAccess.all",
+)
+
+
+def consent_url(data_center: str, base_url: str | None, *, client_id: str, redirect_uri: str, state: str) -> str:
+    """The accounts server's consent page: code grant, offline access, consent asked every time."""
+    endpoints = resolve_endpoints(data_center, base_url)
+    query = urlencode({
+        "response_type": "code",
+        "client_id": client_id,
+        "scope": ",".join(CONSENT_SCOPES),
+        "redirect_uri": redirect_uri,
+        "access_type": "offline",
+        "prompt": "consent",
+        "state": state,
+    })
+    return f"{endpoints.accounts_server}/oauth/v2/auth?{query}"
 
 
 def exchange_code(

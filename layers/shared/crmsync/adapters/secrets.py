@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from crmsync.ports.secrets import IntegrationCredentials, OAuthCredentials
+from crmsync.ports.secrets import IntegrationCredentials, OAuthClient, OAuthCredentials
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -75,6 +75,29 @@ class SecretsManagerCredentialStore:
 
             self._client = boto3.client("secretsmanager")
         return self._client
+
+
+class SecretsManagerOAuthClient:
+    """Implements `OAuthClientSource`: one secret holds the deployment's OAuth client as JSON
+    (`client_id`, `client_secret`, `state_key`), set by the operator (`crmsync oauth-client set`)."""
+
+    def __init__(self, secret_name: str, *, max_age: int = 300):
+        self._name = secret_name
+        self._max_age = max_age
+        self._provider: parameters.SecretsProvider | None = None
+
+    def get(self) -> OAuthClient:
+        if not self._name:
+            raise KeyError("no OAuth client secret is configured")
+        if self._provider is None:
+            self._provider = parameters.SecretsProvider()
+        try:
+            value = self._provider.get(self._name, transform="json", max_age=self._max_age)
+        except GetParameterError as exc:
+            if _is_not_found(exc.__context__):
+                raise KeyError(self._name) from exc
+            raise
+        return OAuthClient.model_validate(value)
 
 
 def _plain(credentials: OAuthCredentials) -> dict[str, Any]:

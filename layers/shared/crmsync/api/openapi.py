@@ -16,9 +16,12 @@ TITLE = "crmsync API"
 VERSION = "0.1.0"
 DESCRIPTION = (
     "Keeps a Zoho CRM organization and a Zoho Inventory organization in step. "
-    "Every route except the CRM webhook callback needs `Authorization: Bearer <api key>`. "
+    "Every route except the CRM webhook callback and the OAuth callback needs `Authorization: Bearer <api key>`. "
     'Errors are {"error": {"code", "message", "details"}}.'
 )
+
+
+PUBLIC_PATHS = {"/oauth/callback"}
 
 
 def build_openapi() -> dict:
@@ -31,10 +34,10 @@ def build_openapi() -> dict:
         security=[{"api_key": []}],
     )
     document = json.loads(schema)
-    # The callback is authenticated by its channel token, not the API key. Powertools drops an
-    # empty per-route `security`, so the override is applied here.
+    # The CRM callback is authenticated by its channel token and the OAuth callback by its signed
+    # state, not the API key. Powertools drops an empty per-route `security`, so it is set here.
     for path, operations in document["paths"].items():
-        if path.startswith("/webhooks/"):
+        if path.startswith("/webhooks/") or path in PUBLIC_PATHS:
             for operation in operations.values():
                 operation["security"] = []
     return document

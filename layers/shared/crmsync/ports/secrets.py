@@ -26,6 +26,23 @@ class IntegrationCredentials(BaseModel):
     inventory: OAuthCredentials
 
 
+class OAuthClient(BaseModel):
+    """The deployment's own OAuth client at the vendor (a server-based app), and the key that signs
+    the consent `state`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    client_id: str
+    client_secret: SecretStr
+    state_key: SecretStr
+
+
+class OAuthClientSource(Protocol):
+    def get(self) -> OAuthClient:
+        """The deployment's OAuth client; raises KeyError when it has not been set up."""
+        ...
+
+
 class CredentialStore(Protocol):
     def get(self, integration_id: str) -> IntegrationCredentials:
         """The integration's credentials; raises KeyError when none are stored."""

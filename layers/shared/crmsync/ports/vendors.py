@@ -33,6 +33,12 @@ class VendorDirectory(Protocol):
         """Drop cached clients (credentials replaced or deleted)."""
         ...
 
+    def consent_url(
+        self, data_center: str, base_url: str | None, *, client_id: str, redirect_uri: str, state: str
+    ) -> str:
+        """The vendor's consent page for one grant covering both systems, offline access."""
+        ...
+
     def exchange_code(
         self,
         system: Literal["crm", "inventory"],

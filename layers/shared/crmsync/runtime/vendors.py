@@ -56,6 +56,13 @@ class VendorClientPool:
         with self._lock:
             self._clients.pop(integration_id, None)
 
+    def consent_url(
+        self, data_center: str, base_url: str | None, *, client_id: str, redirect_uri: str, state: str
+    ) -> str:
+        from crmsync.adapters.oauth import consent_url
+
+        return consent_url(data_center, base_url, client_id=client_id, redirect_uri=redirect_uri, state=state)
+
     def exchange_code(
         self,
         system: Literal["crm", "inventory"],

@@ -19,6 +19,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
@@ -44,17 +45,49 @@ PRIMARY_EVENTS = [*RECORD_EVENTS, "Deals.all", "Quotes.create", "Sales_Orders.cr
 CHANNEL_LIFETIME = timedelta(days=7) - timedelta(minutes=5)  # the CRM allows at most one week
 
 
+@dataclass(frozen=True)
+class ConnectTarget:
+    """The two organizations to connect, where their APIs live, and the role asked for."""
+
+    role: str
+    crm_org_id: str
+    inventory_org_id: str
+    crm_data_center: str = "com"
+    inventory_data_center: str = "com"
+    crm_base_url: str | None = None
+    inventory_base_url: str | None = None
+
+    @classmethod
+    def of(cls, request: ConnectIn) -> ConnectTarget:
+        return cls(
+            role=request.role,
+            crm_org_id=request.crm.org_id,
+            inventory_org_id=request.inventory.organization_id,
+            crm_data_center=request.crm.data_center,
+            inventory_data_center=request.inventory.data_center,
+            crm_base_url=request.crm.base_url,
+            inventory_base_url=request.inventory.base_url,
+        )
+
+
 def connect(deps: Deps, tenant_id: str, request: ConnectIn, webhook_base_url: str) -> Integration:
+    """L1 with pasted credentials (scripts): a refresh token or a one-time code per side."""
     _refuse_custom_endpoints(deps, request)
-    credentials = _credentials(deps, request)
-    clients = deps.vendors.for_credentials(credentials, request.inventory.organization_id)
+    return connect_with(deps, tenant_id, _credentials(deps, request), ConnectTarget.of(request), webhook_base_url)
+
+
+def connect_with(
+    deps: Deps, tenant_id: str, credentials: IntegrationCredentials, target: ConnectTarget, webhook_base_url: str
+) -> Integration:
+    """L1 with credentials in hand: check the prerequisites, then store, watch and record, or undo."""
+    clients = deps.vendors.for_credentials(credentials, target.inventory_org_id)
     crm_org, inventory_org = _read_organizations(clients)
-    _check_prerequisites(deps.store, request, crm_org, inventory_org)
+    _check_prerequisites(deps.store, target, crm_org, inventory_org)
 
     now = deps.clock()
     integration_id = uuid.uuid4().hex
     bind(tenant_id=tenant_id, integration_id=integration_id)
-    primary = request.role == "primary"
+    primary = target.role == "primary"
     token = secrets.token_urlsafe(24)
     channel = NotificationChannel(
         channel_ids=(str(secrets.randbelow(9 * 10**17) + 10**17),),
@@ -64,13 +97,13 @@ def connect(deps: Deps, tenant_id: str, request: ConnectIn, webhook_base_url: st
     integration = Integration(
         integration_id=integration_id,
         tenant_id=tenant_id,
-        role=Role(request.role),
+        role=Role(target.role),
         crm_org_id=crm_org.id,
-        inventory_org_id=request.inventory.organization_id,
-        crm_data_center=request.crm.data_center,
-        inventory_data_center=request.inventory.data_center,
-        crm_base_url=request.crm.base_url,
-        inventory_base_url=request.inventory.base_url,
+        inventory_org_id=target.inventory_org_id,
+        crm_data_center=target.crm_data_center,
+        inventory_data_center=target.inventory_data_center,
+        crm_base_url=target.crm_base_url,
+        inventory_base_url=target.inventory_base_url,
         two_way=primary,
         inventory_org=_shared_info(inventory_org, clients.inventory.list_users()),
         channel=channel,
@@ -93,7 +126,7 @@ def connect(deps: Deps, tenant_id: str, request: ConnectIn, webhook_base_url: st
             raise ConflictError("The CRM or inventory organization was integrated by another request just now.") from None
         undo.pop_all()
     metrics.add_metric(name="IntegrationsConnected", unit="Count", value=1)
-    logger.info("integration connected", extra={"role": request.role, "crm_edition": crm_org.edition})
+    logger.info("integration connected", extra={"role": target.role, "crm_edition": crm_org.edition})
     return integration
 
 
@@ -108,17 +141,27 @@ def _refuse_custom_endpoints(deps: Deps, request: ConnectIn) -> None:
 
 def _credentials(deps: Deps, request: ConnectIn) -> IntegrationCredentials:
     def side(system: Literal["crm", "inventory"], grant: OAuthGrantIn) -> OAuthCredentials:
-        refresh = grant.refresh_token.get_secret_value() if grant.refresh_token else deps.vendors.exchange_code(
-            system,
-            data_center=grant.data_center,
-            base_url=grant.base_url,
-            client_id=grant.client_id,
-            client_secret=grant.client_secret.get_secret_value(),
-            code=grant.code.get_secret_value(),
-            redirect_uri=grant.redirect_uri,
-        )
+        refresh = grant.refresh_token.get_secret_value() if grant.refresh_token else _exchange(system, grant)
         return OAuthCredentials(client_id=grant.client_id, client_secret=grant.client_secret,
                                 refresh_token=refresh, data_center=grant.data_center, base_url=grant.base_url)
+
+    def _exchange(system: Literal["crm", "inventory"], grant: OAuthGrantIn) -> str:
+        try:
+            return deps.vendors.exchange_code(
+                system,
+                data_center=grant.data_center,
+                base_url=grant.base_url,
+                client_id=grant.client_id,
+                client_secret=grant.client_secret.get_secret_value(),
+                code=grant.code.get_secret_value(),
+                redirect_uri=grant.redirect_uri,
+            )
+        except AuthorizationExpired as refused:
+            raise InvalidFieldsError([(
+                f"{system}.code",
+                f"the accounts server refused this one-time code ({refused.code or 'refused'}): it is wrong, "
+                "used already or expired (codes last two minutes); ask for consent again",
+            )]) from None
 
     return IntegrationCredentials(crm=side("crm", request.crm), inventory=side("inventory", request.inventory))
 
@@ -138,8 +181,8 @@ def _read_organizations(clients: VendorClients) -> tuple[CrmOrg, InventoryOrgani
     return crm_org, inventory_org
 
 
-def _check_prerequisites(store: Store, request: ConnectIn, crm_org: CrmOrg, inventory_org: InventoryOrganization) -> None:
-    if crm_org.id != request.crm.org_id:
+def _check_prerequisites(store: Store, target: ConnectTarget, crm_org: CrmOrg, inventory_org: InventoryOrganization) -> None:
+    if crm_org.id != target.crm_org_id:
         raise InvalidFieldsError([("crm.org_id", "the OAuth grant belongs to another CRM organization")])
     edition = (crm_org.edition or "").replace(" ", "").lower()
     if EDITION_RANK.get(edition, -1) < EDITION_RANK[MINIMUM_EDITION]:
@@ -157,9 +200,9 @@ def _check_prerequisites(store: Store, request: ConnectIn, crm_org: CrmOrg, inve
             crm_base_currency=crm_org.iso_code,
             inventory_base_currency=inventory_org.currency_code,
         )
-    if store.inventory_org_integration_id(request.inventory.organization_id):
+    if store.inventory_org_integration_id(target.inventory_org_id):
         raise ConflictError("This inventory organization is already integrated with a CRM organization.")
-    if request.role == "primary" and store.primary_integration_id(crm_org.id):
+    if target.role == "primary" and store.primary_integration_id(crm_org.id):
         raise ConflictError(
             "This CRM organization is already the primary partner of another inventory organization; "
             'connect with "role": "secondary" for a fetch-only integration.'

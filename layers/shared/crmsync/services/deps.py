@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from crmsync.ports.clock import Clock
 from crmsync.ports.queue import MessageQueue
-from crmsync.ports.secrets import CredentialStore
+from crmsync.ports.secrets import CredentialStore, OAuthClientSource
 from crmsync.ports.store import Store
 from crmsync.ports.vendors import VendorDirectory
 from crmsync.services.stage_rules import StageRuleCache
@@ -23,6 +23,7 @@ class Deps:
     sync_queue: MessageQueue
     automation_queue: MessageQueue
     credentials: CredentialStore
+    oauth_client: OAuthClientSource
     vendors: VendorDirectory
     clock: Clock
     stage_rules: StageRuleCache

@@ -23,6 +23,11 @@ TENANTS_GSI1PK = "TENANTS"
 DEAL_LINK_PREFIX = "DEALLINK#"
 TRIGGER_PREFIX = "TRIGGER#"
 DEAL_WATERMARK = "DEALWATERMARK"
+CONNECT = "CONNECT"
+
+
+def connect_attempt(connect_id: str) -> Key:
+    return {"pk": f"CONNECT#{connect_id}", "sk": CONNECT}
 
 
 def tenant(tenant_id: str) -> Key:

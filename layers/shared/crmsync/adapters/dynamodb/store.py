@@ -28,6 +28,7 @@ Access pattern -> key (reads are GetItem, Query or BatchGetItem only; never Scan
 | deal links of a deal                           | gsi1pk=DEAL#{integration_id}#{deal_id}, gsi1sk={kind}#{transaction_id} |
 | trigger claims of a deal or CRM record         | pk=INTEGRATION#{id}, sk=TRIGGER#{source_id}#{action}#{generation:06d} |
 | deal catch-up watermark                        | pk=INTEGRATION#{id}, sk=DEALWATERMARK                               |
+| connect attempt (one-click connect; TTL)       | pk=CONNECT#{connect_id}, sk=CONNECT                                 |
 
 Writes that decide a race are conditional: creates and claims (attribute_not_exists),
 integration state transitions (state IN allowed, gsi2pk moved in the same update),
@@ -47,6 +48,7 @@ from botocore.config import Config
 
 from crmsync.adapters.dynamodb.automation import AutomationArea
 from crmsync.adapters.dynamodb.base import StoreBase
+from crmsync.adapters.dynamodb.connects import ConnectArea
 from crmsync.adapters.dynamodb.deliveries import DeliveryArea
 from crmsync.adapters.dynamodb.integrations import IntegrationArea
 from crmsync.adapters.dynamodb.journal import JournalArea
@@ -69,6 +71,7 @@ class DynamoStore(
     DeliveryArea,
     AutomationArea,
     SyncStateArea,
+    ConnectArea,
     StoreBase,
 ):
     """The `Store` port on DynamoDB.
