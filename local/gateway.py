@@ -9,8 +9,9 @@ authorizer runs first, as API Gateway runs it:
   AUTHORIZER_FAILURE (500); returns a malformed policy: AUTHORIZER_CONFIGURATION_ERROR (500);
 - its policy denies, or does not allow, the methodArn: ACCESS_DENIED;
 - Allow: its `context` (values as strings) and principalId go to `requestContext.authorizer`.
-No route for the path and method: MISSING_AUTHENTICATION_TOKEN (403, "Missing
-Authentication Token"), as a REST API answers. A body over 10 MB: REQUEST_TOO_LARGE (413).
+No route for the path and method: MISSING_AUTHENTICATION_TOKEN ("Missing Authentication
+Token"), as a REST API answers: 403 by default, the template's 404 `not_found` through its
+GatewayResponses. A body over 10 MB: REQUEST_TOO_LARGE (413).
 Error bodies are the template's GatewayResponses (DEFAULT_4XX/5XX where a type has
 none). A function error or a malformed proxy result: 502 `{"message": "Internal
 server error"}`, which API Gateway does not let GatewayResponses change.
@@ -51,6 +52,7 @@ GATEWAY_RESPONSE_TYPES = {
     "UNAUTHORIZED": (401, "UnauthorizedException"),
     "ACCESS_DENIED": (403, "AccessDeniedException"),
     "MISSING_AUTHENTICATION_TOKEN": (403, "MissingAuthenticationTokenException"),
+    "RESOURCE_NOT_FOUND": (404, "NotFoundException"),
     "REQUEST_TOO_LARGE": (413, "RequestTooLargeException"),
     "AUTHORIZER_FAILURE": (500, "AuthorizerFailureException"),
     "AUTHORIZER_CONFIGURATION_ERROR": (500, "AuthorizerConfigurationException"),
@@ -281,7 +283,7 @@ class Gateway:
         host = request.headers.get("host", "")
         return {
             "resource": route.path,
-            "path": request.url.path,
+            "path": request.scope["path"],
             "httpMethod": request.method,
             "headers": dict(raw_headers),
             "multiValueHeaders": multi(raw_headers),
@@ -297,7 +299,7 @@ class Gateway:
                 "extendedRequestId": request_id,
                 "httpMethod": request.method,
                 "identity": {"sourceIp": client_ip, "userAgent": request.headers.get("user-agent")},
-                "path": request.url.path,  # served at the root, like a custom domain without base path
+                "path": request.scope["path"],  # served at the root, like a custom domain without base path
                 "protocol": f"HTTP/{request.scope.get('http_version', '1.1')}",
                 "requestId": request_id,
                 "requestTime": datetime.fromtimestamp(started, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),

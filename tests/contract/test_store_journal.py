@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from crmsync.domain.models import WebhookDelivery
+from crmsync.domain.models import DeliveryProgress, WebhookDelivery
 
 DELIVERY = WebhookDelivery(
     channel_id="1000000068001", ids=("5725", "5726"), operation="update", server_time=1718115953625
@@ -34,22 +34,43 @@ def test_list_notifications_returns_newest_first_when_several(store, make, clock
     assert store.list_activity("int-1").items == []
 
 
-def test_record_delivery_is_true_only_the_first_time_when_delivered_twice(store):
-    assert store.record_delivery(DELIVERY) is True
-    assert store.record_delivery(DELIVERY) is False
+LEASE = timedelta(seconds=30)
+
+
+def test_begin_delivery_takes_it_once_while_its_lease_runs(store):
+    assert store.begin_delivery(DELIVERY, LEASE) == DeliveryProgress()
+    assert store.begin_delivery(DELIVERY, LEASE) is None
     reordered = DELIVERY.model_copy(update={"ids": ("5726", "5725")})
-    assert store.record_delivery(reordered) is False
-    assert store.record_delivery(DELIVERY.model_copy(update={"server_time": 1718115953626})) is True
+    assert store.begin_delivery(reordered, LEASE) is None
+    later = DELIVERY.model_copy(update={"server_time": 1718115953626})
+    assert store.begin_delivery(later, LEASE) == DeliveryProgress()
 
 
-def test_record_delivery_sets_ttl_seven_days_ahead_when_first_seen(backend, clock):
-    backend.store.record_delivery(DELIVERY)
+def test_begin_delivery_says_done_when_every_message_was_queued(store):
+    store.begin_delivery(DELIVERY, LEASE)
+    store.advance_delivery(DELIVERY, 2, done=True)
+    assert store.begin_delivery(DELIVERY, LEASE) == DeliveryProgress(queued=2, done=True)
+
+
+def test_begin_delivery_resumes_where_an_attempt_stopped_when_its_lease_ran_out(store, clock):
+    store.begin_delivery(DELIVERY, LEASE)
+    store.advance_delivery(DELIVERY, 1)
+    clock.advance(seconds=29)
+    assert store.begin_delivery(DELIVERY, LEASE) is None
+    clock.advance(seconds=2)
+    assert store.begin_delivery(DELIVERY, LEASE) == DeliveryProgress(queued=1)
+    assert store.begin_delivery(DELIVERY, LEASE) is None  # the new lease holds
+
+
+def test_begin_delivery_sets_ttl_seven_days_ahead_when_first_seen(backend, clock):
+    backend.store.begin_delivery(DELIVERY, LEASE)
     item = backend.raw_item(f"DELIVERY#{DELIVERY.dedupe_key()}", "DELIVERY")
     assert int(item["expires_at"]["N"]) == int((clock() + timedelta(days=7)).timestamp())
 
 
-def test_record_delivery_is_true_again_when_previous_record_expired(store, clock):
-    store.record_delivery(DELIVERY)
+def test_begin_delivery_starts_afresh_when_the_previous_record_expired(store, clock):
+    store.begin_delivery(DELIVERY, LEASE)
+    store.advance_delivery(DELIVERY, 2, done=True)
     clock.advance(days=7, seconds=1)  # expired, even if TTL has not deleted it yet
-    assert store.record_delivery(DELIVERY) is True
-    assert store.record_delivery(DELIVERY) is False
+    assert store.begin_delivery(DELIVERY, LEASE) == DeliveryProgress()
+    assert store.begin_delivery(DELIVERY, LEASE) is None

@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from crmsync.domain.errors import ConflictError
 from crmsync.domain.models import (
+    DeliveryProgress,
     IntegrationState,
     MappingStatus,
     Module,
@@ -85,4 +87,5 @@ def test_one_save_wins_when_racers_save_the_same_module_version(store):
 
 def test_one_delivery_is_first_when_racers_record_the_same_delivery(store):
     delivery = WebhookDelivery(channel_id="1000", ids=("1", "2"), operation="update", server_time=1)
-    assert sorted(race(lambda n: store.record_delivery(delivery))) == [False] * (RACERS - 1) + [True]
+    taken = race(lambda n: store.begin_delivery(delivery, timedelta(seconds=30)))
+    assert [t for t in taken if t is not None] == [DeliveryProgress()]

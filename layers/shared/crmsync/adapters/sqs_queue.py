@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
+from itertools import batched
 
 from pydantic import BaseModel
+
+from crmsync.domain.errors import UnavailableError
+
+ENTRIES_PER_CALL = 10  # SendMessageBatch takes at most 10 entries
+CONCURRENT_CALLS = 10
+BATCH_ATTEMPTS = 3
 
 
 class SqsQueue:
@@ -20,3 +29,27 @@ class SqsQueue:
     def send(self, message: BaseModel) -> str:
         reply = self._client.send_message(QueueUrl=self.queue_url, MessageBody=message.model_dump_json())
         return reply["MessageId"]
+
+    def send_batch(self, messages: Sequence[BaseModel]) -> None:
+        """SendMessageBatch calls of ten entries, up to ten at a time (boto3 clients are thread-safe)."""
+        bodies = [message.model_dump_json() for message in messages]
+        chunks = list(batched(bodies, ENTRIES_PER_CALL))
+        if len(chunks) <= 1:
+            left = sum(self._send_chunk(chunk) for chunk in chunks)
+        else:
+            with ThreadPoolExecutor(min(CONCURRENT_CALLS, len(chunks))) as pool:
+                left = sum(pool.map(self._send_chunk, chunks))
+        if left:
+            raise UnavailableError(f"SQS did not take {left} of {len(messages)} messages", retry_after=1)
+
+    def _send_chunk(self, bodies: Sequence[str]) -> int:
+        """Send up to ten messages, retrying the entries SQS failed; returns how many it never took."""
+        pending = {str(n): body for n, body in enumerate(bodies)}
+        for _ in range(BATCH_ATTEMPTS):
+            entries = [{"Id": entry_id, "MessageBody": body} for entry_id, body in pending.items()]
+            reply = self._client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            for sent in reply.get("Successful", []):
+                pending.pop(sent["Id"], None)
+            if not pending:
+                return 0
+        return len(pending)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from crmsync.api import errors
+from crmsync.api.body_guard import refuse_body
 from crmsync.api.routers import (
     activity,
+    connect,
     crm_side,
     deals,
     integration_settings,
@@ -18,6 +20,7 @@ from crmsync.api.routers import (
 
 LIFECYCLE_ROUTERS = (
     integrations.router,
+    connect.router,
     integration_settings.router,
     modules.router,
     activity.router,
@@ -40,11 +43,15 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 def resolve(app: APIGatewayRestResolver, event: dict, context) -> dict:
-    """Resolve an API Gateway event, refusing an oversize body before anything parses it."""
+    """Resolve an API Gateway event, refusing an oversize body and a body no route takes (`body_guard`)
+    before anything parses it."""
     body = event.get("body") or ""
     if len(body.encode() if isinstance(body, str) else body) > MAX_BODY_BYTES:
-        response = errors.error_response(413, "body_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes.")
-        return {"statusCode": 413, "headers": {"Content-Type": "application/json"}, "body": response.body}
+        refused = errors.error_response(413, "body_too_large", f"The body exceeds {MAX_BODY_BYTES} bytes.")
+    else:
+        refused = refuse_body(event)
+    if refused is not None:
+        return {"statusCode": refused.status_code, "headers": {"Content-Type": "application/json"}, "body": refused.body}
     return app.resolve(event, context)
 
 

@@ -6,11 +6,13 @@ Domain errors become statuses here and nowhere else; no branch on message text.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
     RequestValidationError,
     ResponseValidationError,
 )
@@ -19,6 +21,9 @@ from pydantic import BaseModel
 from crmsync.domain import errors as domain
 from crmsync.observability import logger
 from crmsync.ports import errors as vendor
+
+DEFAULT_RETRY_AFTER = 30  # seconds, when the vendor names none
+DAILY_RETRY_AFTER = 3600
 
 
 class ErrorBody(BaseModel):
@@ -40,9 +45,14 @@ def error_doc(description: str) -> dict:
     return {"description": description, "content": {"application/json": {"model": ErrorResponse}}}
 
 
-def error_response(status: int, code: str, message: str, details: dict | None = None) -> Response:
+def error_response(
+    status: int, code: str, message: str, details: dict | None = None, *, retry_after: float | None = None
+) -> Response:
     body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details or {}))
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json())
+    headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after is not None else None
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json(), headers=headers
+    )
 
 
 def _field_errors(errors: list[dict]) -> list[dict]:
@@ -64,6 +74,10 @@ def register(app: ApiGatewayResolver) -> None:
         fields = _field_errors(errors)
         names = ", ".join(f["field"] for f in fields)
         return error_response(422, "invalid_fields", f"Some fields are invalid: {names}.", {"fields": fields})
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(exc: RequestUnsupportedContentType) -> Response:
+        return error_response(415, "unsupported_media_type", "The body must be JSON (Content-Type: application/json).")
 
     @app.exception_handler(ResponseValidationError)
     def _bad_response(exc: ResponseValidationError) -> Response:
@@ -105,12 +119,32 @@ def register(app: ApiGatewayResolver) -> None:
         details = {"current": str(exc.current)} if exc.current is not None else {}
         return error_response(409, "conflict", str(exc), details)
 
+    @app.exception_handler(domain.UnavailableError)
+    def _unavailable(exc: domain.UnavailableError) -> Response:
+        return error_response(503, "unavailable", str(exc), retry_after=exc.retry_after or DEFAULT_RETRY_AFTER)
+
     @app.exception_handler(vendor.VendorError)
     def _vendor(exc: vendor.VendorError) -> Response:
         name = {"crm": "The CRM", "inventory": "The inventory system"}.get(exc.system, "A partner system")
-        status = 503 if exc.retryable else 502
         logger.warning("vendor call failed", extra={"system": exc.system, "error": type(exc).__name__})
-        return error_response(status, f"{exc.system}_unavailable", f"{name} API is failing; retry later.")
+        if isinstance(exc, vendor.DailyLimitReached):
+            return error_response(
+                429, f"{exc.system}_daily_limit",
+                f"{name} API's daily call limit for this organization is used up; retry after it resets.",
+                retry_after=exc.retry_after or DAILY_RETRY_AFTER,
+            )
+        if isinstance(exc, vendor.RateLimited):
+            return error_response(
+                429, f"{exc.system}_throttled",
+                f"{name} API is throttling this organization's calls; retry after Retry-After seconds.",
+                retry_after=exc.retry_after or DEFAULT_RETRY_AFTER,
+            )
+        if exc.retryable:
+            return error_response(
+                503, f"{exc.system}_unavailable", f"{name} API is failing; retry later.",
+                retry_after=exc.retry_after or DEFAULT_RETRY_AFTER,
+            )
+        return error_response(502, f"{exc.system}_unavailable", f"{name} API is failing; retry later.")
 
     @app.not_found
     def _no_route(_: Exception) -> Response:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from crmsync.contracts.strict import Strict
+from crmsync.domain.consent import ConnectAttempt
 from crmsync.domain.models import (
     AutomationPreferences,
     CrmGrant,
@@ -21,7 +22,7 @@ from crmsync.domain.models import (
 
 
 class DisableIn(Strict):
-    confirm: bool = False
+    confirm: StrictBool = False
 
 
 class PauseIn(Strict):
@@ -65,3 +66,47 @@ class DeleteAccepted(BaseModel):
     integration_id: str
     state: str
     keep: Literal["all", "with_transactions"]
+
+
+class ConnectStarted(BaseModel):
+    connect_id: str
+    authorize_url: str
+    expires_at: datetime
+
+
+class OrgChoiceOut(BaseModel):
+    id: str
+    name: str
+
+
+class ConnectAttemptOut(BaseModel):
+    connect_id: str
+    status: str
+    role: str
+    data_center: str
+    crm_orgs: list[OrgChoiceOut]
+    inventory_orgs: list[OrgChoiceOut]
+    failure: str | None = None
+    integration_id: str | None = None
+    expires_at: datetime
+
+    @classmethod
+    def of(cls, attempt: ConnectAttempt) -> ConnectAttemptOut:
+        return cls(
+            connect_id=attempt.connect_id,
+            status=attempt.status,
+            role=attempt.role,
+            data_center=attempt.data_center,
+            crm_orgs=[OrgChoiceOut(id=c.id, name=c.name) for c in attempt.crm_orgs],
+            inventory_orgs=[OrgChoiceOut(id=c.id, name=c.name) for c in attempt.inventory_orgs],
+            failure=attempt.failure,
+            integration_id=attempt.integration_id,
+            expires_at=attempt.state_expires_at,
+        )
+
+
+class ConnectCompleteIn(Strict):
+    """The organizations picked, one of each side, among those the consent reaches."""
+
+    crm_org_id: str = Field(min_length=1, max_length=25, pattern=r"^[0-9]+$")
+    inventory_organization_id: str = Field(min_length=1, max_length=25, pattern=r"^[0-9]+$")

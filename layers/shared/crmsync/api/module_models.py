@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from crmsync.contracts.strict import Strict
 from crmsync.domain.field_catalog import DefaultPair, FieldKind
@@ -45,7 +45,7 @@ class FieldMapping(Strict):
 
 class _Preferences(Strict):
     crm_source: CrmSource | None = None
-    include_unassociated_contacts: bool = False
+    include_unassociated_contacts: StrictBool = False
     duplicates: DuplicatePolicy = DuplicatePolicy.SKIP
     views: CustomViews = CustomViews()
     field_map: list[FieldMapping] = Field(default_factory=list, max_length=100)

@@ -29,15 +29,28 @@ class OAuthGrantIn(Strict):
         return self
 
 
+ZohoId = Field(min_length=1, max_length=25, pattern=r"^[0-9]+$", description="A Zoho id: digits only")
+
+
 class CrmConnectIn(OAuthGrantIn):
-    org_id: str = Field(min_length=1, max_length=40)
+    org_id: str = ZohoId
 
 
 class InventoryConnectIn(OAuthGrantIn):
-    organization_id: str = Field(min_length=1, max_length=40)
+    organization_id: str = ZohoId
 
 
 class ConnectIn(Strict):
     role: Literal["primary", "secondary"] = "primary"
     crm: CrmConnectIn
     inventory: InventoryConnectIn
+
+
+class ConnectStartIn(Strict):
+    """Start a one-click connect: the data centre of the Zoho account and the role asked for.
+    The base URLs point both sides at sandboxes (allowed only where custom endpoints are)."""
+
+    role: Literal["primary", "secondary"] = "primary"
+    data_center: DataCenterName = "com"
+    crm_base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+    inventory_base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/]+(:\d+)?/?$")

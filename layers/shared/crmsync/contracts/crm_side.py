@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from crmsync.contracts.strict import Strict
 
@@ -17,7 +17,7 @@ class CustomFieldIn(Strict):
     api_name: str | None = Field(default=None, max_length=100)
     label: str | None = Field(default=None, max_length=100)
     customfield_id: str | None = Field(default=None, max_length=40)
-    value: str | float | bool | None
+    value: str | float | StrictBool | None
 
     @model_validator(mode="after")
     def _named(self) -> CustomFieldIn:

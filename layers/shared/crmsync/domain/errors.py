@@ -31,7 +31,12 @@ class InvalidCursorError(CrmsyncError, ValueError):
 
 
 class UnavailableError(CrmsyncError):
-    """A dependency did not complete the work after retries; safe to retry later."""
+    """A dependency did not complete the work after retries; safe to retry later (after `retry_after`
+    seconds, when known)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class InvalidFieldsError(CrmsyncError):

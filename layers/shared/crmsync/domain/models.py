@@ -419,3 +419,10 @@ class WebhookDelivery(DomainModel):
     def dedupe_key(self) -> str:
         canonical = json.dumps([self.channel_id, sorted(self.ids), self.operation, self.server_time])
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class DeliveryProgress(DomainModel):
+    """How far the queueing of one CRM notification got: `queued` of its messages, in their order."""
+
+    queued: int = 0
+    done: bool = False

@@ -1,7 +1,8 @@
-"""The queue port: send one message (a contract model) to one of our queues."""
+"""The queue port: send messages (contract models) to one of our queues."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -10,4 +11,10 @@ from pydantic import BaseModel
 class MessageQueue(Protocol):
     def send(self, message: BaseModel) -> str:
         """Queue the message; returns the queue's message id."""
+        ...
+
+    def send_batch(self, messages: Sequence[BaseModel]) -> None:
+        """Queue all the messages (any number, in as few calls as the queue allows), retrying entries the
+        queue failed; raises `UnavailableError` when some are still not queued (the caller sends the
+        whole batch again: the consumers are idempotent)."""
         ...

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from crmsync.domain.automation import DealLink, DealWatermark, TriggerClaim
+from crmsync.domain.consent import ConnectAttempt
 from crmsync.domain.models import (
     ActivityEntry,
     ApiKeyRecord,
     Cursor,
+    DeliveryProgress,
     Failure,
     Integration,
     IntegrationState,
@@ -234,8 +236,24 @@ class JournalStore(Protocol):
 
 
 class DeliveryStore(Protocol):
-    def record_delivery(self, delivery: WebhookDelivery) -> bool:
-        """True the first time this delivery is seen (within the dedupe window)."""
+    def begin_delivery(self, delivery: WebhookDelivery, lease: timedelta) -> DeliveryProgress | None:
+        """Take the delivery for queueing, for `lease`: its progress (what earlier attempts queued)
+        when this call may queue the rest, done when it is fully queued already (a duplicate), None
+        while another call holds it. A record older than the dedupe window counts as absent."""
+        ...
+
+    def advance_delivery(self, delivery: WebhookDelivery, queued: int, *, done: bool = False) -> None:
+        """Record how many of the delivery's messages are queued (and whether that is all of them)."""
+        ...
+
+
+class ConnectStore(Protocol):
+    """Connect attempts of the one-click connect (expired by TTL a day after they end)."""
+
+    def create_connect_attempt(self, attempt: ConnectAttempt) -> ConnectAttempt: ...
+    def get_connect_attempt(self, connect_id: str) -> ConnectAttempt | None: ...
+    def save_connect_attempt(self, attempt: ConnectAttempt) -> ConnectAttempt:
+        """From the version read; ConflictError(current=<stored>) when another save came between."""
         ...
 
 
@@ -351,6 +369,7 @@ class Store(
     DeliveryStore,
     AutomationStore,
     SyncStateStore,
+    ConnectStore,
     Protocol,
 ):
     """Everything the product persists."""

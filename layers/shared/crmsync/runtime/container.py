@@ -19,7 +19,8 @@ class Container:
 
     @classmethod
     def from_env(cls) -> Container:
-        return cls(Settings.from_env())
+        settings = Settings.from_env()
+        return cls(settings, vendor_retry_policy=fail_fast_policy(settings.vendor_wait_seconds))
 
     @cached_property
     def store(self):
@@ -44,6 +45,12 @@ class Container:
         from crmsync.adapters.secrets import SecretsManagerCredentialStore
 
         return SecretsManagerCredentialStore(self.settings.secret_prefix)
+
+    @cached_property
+    def oauth_client(self):
+        from crmsync.adapters.secrets import SecretsManagerOAuthClient
+
+        return SecretsManagerOAuthClient(self.settings.oauth_client_secret_name)
 
     @cached_property
     def inventory_pacers(self):
@@ -74,6 +81,7 @@ class Container:
             sync_queue=self.sync_queue,
             automation_queue=self.automation_queue,
             credentials=self.credentials,
+            oauth_client=self.oauth_client,
             vendors=self.vendors,
             clock=self.clock,
             stage_rules=self.stage_rules,
@@ -85,6 +93,17 @@ class Container:
         from crmsync.services.tenants import TenantService
 
         return TenantService(self.store, self.clock)
+
+
+def fail_fast_policy(wait_seconds: float | None):
+    """Inside an API request: never sleep longer than `wait_seconds` in all for a vendor (a 429's
+    Retry-After of 30-60 s is answered 429 at once) and give each call a short timeout, so the route
+    answers inside API Gateway's 29 s. None: background work keeps the clients' patient defaults."""
+    if wait_seconds is None:
+        return None
+    from crmsync.adapters.http import RetryPolicy
+
+    return RetryPolicy(max_attempts=3, max_total_wait=wait_seconds, max_backoff=wait_seconds, timeout=8.0)
 
 
 _container: Container | None = None

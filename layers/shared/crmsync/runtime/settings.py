@@ -19,8 +19,10 @@ class Settings(BaseModel):
     sync_queue_url: str = ""
     automation_queue_url: str = ""
     secret_prefix: str = ""
+    oauth_client_secret_name: str = ""
     allow_custom_endpoints: bool = False
     inventory_calls_per_minute: int = 90
+    vendor_wait_seconds: float | None = None  # an API function's budget for vendor waits; None: the clients' own
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -34,6 +36,8 @@ class Settings(BaseModel):
             sync_queue_url=env.get("SYNC_QUEUE_URL", ""),
             automation_queue_url=env.get("AUTOMATION_QUEUE_URL", ""),
             secret_prefix=env.get("SECRET_PREFIX", ""),
+            oauth_client_secret_name=env.get("OAUTH_CLIENT_SECRET_NAME", ""),
             allow_custom_endpoints=env.get("ALLOW_CUSTOM_ENDPOINTS", "false").lower() == "true",
             inventory_calls_per_minute=int(env.get("INVENTORY_CALLS_PER_MINUTE", "90")),
+            vendor_wait_seconds=float(env["VENDOR_WAIT_SECONDS"]) if env.get("VENDOR_WAIT_SECONDS") else None,
         )

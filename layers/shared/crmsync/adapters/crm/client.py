@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import httpx
 
+from crmsync.adapters import ids as url_ids
 from crmsync.adapters.crm import wire
 from crmsync.adapters.crm.errors import classify, is_token_rejected
 from crmsync.adapters.http import RetryPolicy, VendorHttp, decode_json
@@ -123,14 +124,14 @@ class ZohoCrmClient:
             "sort_order": sort_order,
         }
         headers = wire.if_modified_since(modified_since)
-        for body, next_cursor in self._pages(f"/{module}", params, headers, cursor):
+        for body, next_cursor in self._pages(_path(module), params, headers, cursor):
             yield RecordPage(
                 records=[wire.record(r) for r in wire.items(body, "data")], next_cursor=next_cursor
             )
 
     def get_record(self, module: str, record_id: str, fields: Sequence[str] | None = None) -> CrmRecord:
         params = {"fields": ",".join(fields)} if fields else None
-        records = wire.items(self._get(f"/{module}/{record_id}", params), "data")
+        records = wire.items(self._get(_path(module, _crm_id(record_id)), params), "data")
         if not records:
             raise NotFound("crm", f"{module} {record_id} not found", status=204)
         return wire.record(records[0])
@@ -138,12 +139,12 @@ class ZohoCrmClient:
     def insert_records(
         self, module: str, records: Sequence[Mapping[str, Any]], *, trigger: Sequence[str] | None = None
     ) -> list[WriteOutcome]:
-        return self._write("POST", f"/{module}", records, _trigger(trigger), idempotent=False)
+        return self._write("POST", _path(module), records, _trigger(trigger), idempotent=False)
 
     def update_records(
         self, module: str, records: Sequence[Mapping[str, Any]], *, trigger: Sequence[str] | None = None
     ) -> list[WriteOutcome]:
-        return self._write("PUT", f"/{module}", records, _trigger(trigger), idempotent=True)
+        return self._write("PUT", _path(module), records, _trigger(trigger), idempotent=True)
 
     def upsert_records(
         self,
@@ -156,15 +157,15 @@ class ZohoCrmClient:
         extra = _trigger(trigger)
         if duplicate_check_fields:
             extra["duplicate_check_fields"] = list(duplicate_check_fields)
-        return self._write("POST", f"/{module}/upsert", records, extra, idempotent=True)
+        return self._write("POST", _path(module, "upsert"), records, extra, idempotent=True)
 
     def delete_records(
         self, module: str, ids: Sequence[str], *, wf_trigger: bool = False
     ) -> list[WriteOutcome]:
         outcomes: list[WriteOutcome] = []
         for chunk in batched(ids, MAX_RECORDS_PER_WRITE):
-            params = {"ids": ",".join(chunk), "wf_trigger": str(wf_trigger).lower()}
-            outcomes += self._outcomes(self._http.request("DELETE", f"/{module}", params=params), len(chunk))
+            params = {"ids": ",".join(_crm_id(i) for i in chunk), "wf_trigger": str(wf_trigger).lower()}
+            outcomes += self._outcomes(self._http.request("DELETE", _path(module), params=params), len(chunk))
         return outcomes
 
     def iter_deleted_pages(
@@ -176,7 +177,7 @@ class ZohoCrmClient:
         cursor: str | None = None,
     ) -> Iterator[DeletedPage]:
         headers = wire.if_modified_since(modified_since)
-        for body, next_cursor in self._pages(f"/{module}/deleted", {"type": deleted_type}, headers, cursor):
+        for body, next_cursor in self._pages(_path(module, "deleted"), {"type": deleted_type}, headers, cursor):
             records = [DeletedRecord.model_validate(r) for r in wire.items(body, "data")]
             yield DeletedPage(records=records, next_cursor=next_cursor)
 
@@ -197,7 +198,7 @@ class ZohoCrmClient:
             "fields": wire.fields_param(fields) if fields else None,
         }
         found: list[CrmRecord] = []
-        for page, (body, _) in enumerate(self._pages(f"/{module}/search", params, {}, None), start=1):
+        for page, (body, _) in enumerate(self._pages(_path(module, "search"), params, {}, None), start=1):
             found += [wire.record(r) for r in wire.items(body, "data")]
             if page == _MAX_SEARCH_PAGES:
                 break
@@ -240,7 +241,7 @@ class ZohoCrmClient:
 
     def disable_watch(self, channel_ids: Sequence[str]) -> list[WatchOutcome]:
         response = self._http.request(
-            "DELETE", "/actions/watch", params={"channel_ids": ",".join(channel_ids)}
+            "DELETE", "/actions/watch", params={"channel_ids": ",".join(_crm_id(i) for i in channel_ids)}
         )
         return [wire.watch_outcome(w) for w in wire.items(decode_json(response), "watch")]
 
@@ -299,3 +300,12 @@ class ZohoCrmClient:
 
 def _trigger(trigger: Sequence[str] | None) -> dict[str, Any]:
     return {} if trigger is None else {"trigger": list(trigger)}
+
+
+def _path(module: str, *rest: str) -> str:
+    """`/{module}/...` with the module name checked (rest: escaped ids or fixed words)."""
+    return "/".join(("", url_ids.api_name(module), *rest))
+
+
+def _crm_id(value: str) -> str:
+    return url_ids.record_id("crm", value)

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from crmsync.adapters import ids as url_ids
 from crmsync.adapters.http import RetryPolicy, VendorHttp, decode_json
 from crmsync.adapters.inventory import wire
 from crmsync.adapters.inventory.errors import ALREADY_IN_STATUS, classify, is_token_rejected
@@ -78,7 +79,7 @@ class ZohoInventoryClient:
         return [InventoryOrganization.model_validate(o) for o in wire.many("organizations", body)]
 
     def get_organization(self) -> InventoryOrganization:
-        body = self._call("GET", f"/organizations/{self.organization_id}")
+        body = self._call("GET", f"/organizations/{_id(self.organization_id)}")
         return InventoryOrganization.model_validate(body["organization"])
 
     def list_currencies(self) -> list[InventoryCurrency]:
@@ -104,10 +105,10 @@ class ZohoInventoryClient:
         return self._update(wire.CONTACTS, contact_id, values)
 
     def delete_contact(self, contact_id: str) -> None:
-        self._call("DELETE", f"/contacts/{contact_id}")
+        self._call("DELETE", f"/contacts/{_id(contact_id)}")
 
     def list_contact_persons(self, contact_id: str) -> list[InventoryRecord]:
-        persons = self._all(f"/contacts/{contact_id}/contactpersons", wire.CONTACT_PERSONS.plural)
+        persons = self._all(f"/contacts/{_id(contact_id)}/contactpersons", wire.CONTACT_PERSONS.plural)
         return [wire.record(wire.CONTACT_PERSONS, p) for p in persons]
 
     def create_contact_person(self, contact_id: str, values: Mapping[str, Any]) -> InventoryRecord:
@@ -119,7 +120,7 @@ class ZohoInventoryClient:
         return self._update(wire.CONTACT_PERSONS, contact_person_id, {**values, "contact_id": contact_id})
 
     def delete_contact_person(self, contact_person_id: str) -> None:
-        self._call("DELETE", f"/{wire.CONTACT_PERSONS.path}/{contact_person_id}")
+        self._call("DELETE", f"/{wire.CONTACT_PERSONS.path}/{_id(contact_person_id)}")
 
     # items
 
@@ -138,10 +139,10 @@ class ZohoInventoryClient:
         return self._update(wire.ITEMS, item_id, values)
 
     def delete_item(self, item_id: str) -> None:
-        self._call("DELETE", f"/items/{item_id}")
+        self._call("DELETE", f"/items/{_id(item_id)}")
 
     def set_item_active(self, item_id: str, active: bool) -> None:
-        self._call("POST", f"/items/{item_id}/{'active' if active else 'inactive'}", idempotent=True)
+        self._call("POST", f"/items/{_id(item_id)}/{'active' if active else 'inactive'}", idempotent=True)
 
     # transactions
 
@@ -167,7 +168,7 @@ class ZohoInventoryClient:
     def set_transaction_status(
         self, kind: TransactionKind, transaction_id: str, status: TransactionStatus
     ) -> None:
-        self._call("POST", f"/{kind}/{transaction_id}/status/{status}", idempotent=True)
+        self._call("POST", f"/{wire.TRANSACTIONS[kind].path}/{_id(transaction_id)}/status/{url_ids.api_name(status)}", idempotent=True)
 
     def find_transaction_by_reference(self, kind: TransactionKind, reference: str) -> InventoryRecord | None:
         for page in self.iter_transaction_pages(kind, TransactionQuery(reference_number=reference)):
@@ -211,7 +212,7 @@ class ZohoInventoryClient:
         return decode_json(response)
 
     def _get(self, entity: wire.Entity, entity_id: str) -> InventoryRecord:
-        body = self._call("GET", f"/{entity.path}/{entity_id}")
+        body = self._call("GET", f"/{entity.path}/{_id(entity_id)}")
         if body is None:
             raise NotFound("inventory", f"{entity.singular} {entity_id} not found")
         return wire.one(entity, body)
@@ -222,7 +223,7 @@ class ZohoInventoryClient:
         return wire.one(entity, self._call("POST", f"/{entity.path}", params=params, json_body=dict(values)))
 
     def _update(self, entity: wire.Entity, entity_id: str, values: Mapping[str, Any]) -> InventoryRecord:
-        return wire.one(entity, self._call("PUT", f"/{entity.path}/{entity_id}", json_body=dict(values)))
+        return wire.one(entity, self._call("PUT", f"/{entity.path}/{_id(entity_id)}", json_body=dict(values)))
 
     def _page_bodies(
         self, path: str, params: Mapping[str, str], cursor: str | None
@@ -245,3 +246,8 @@ class ZohoInventoryClient:
 
     def _all(self, path: str, key: str) -> list[dict[str, Any]]:
         return [item for body, _ in self._page_bodies(path, {}, None) for item in wire.many(key, body)]
+
+
+def _id(value: str) -> str:
+    """An inventory id as a URL path segment (checked and escaped)."""
+    return url_ids.record_id("inventory", value)

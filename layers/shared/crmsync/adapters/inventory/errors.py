@@ -22,6 +22,7 @@ PER_MINUTE_LIMIT = 44
 DAILY_LIMIT = 45
 TOO_MANY_IN_PROCESS = 1070
 DOES_NOT_EXIST = 1002
+NOT_ASSOCIATED = 6041  # the organization is not one this grant's user belongs to
 ALREADY_IN_STATUS = "1055"  # the document already has that status (a repeated status action)
 
 
@@ -51,7 +52,7 @@ def classify(response: httpx.Response) -> VendorError | None:
         return Unavailable("inventory", message, code=text_code, status=status)
     if status == 401 or code in (NOT_AUTHORIZED, BAD_AUTH_HEADER):
         return AuthorizationExpired("inventory", message, code=text_code, status=status)
-    if status == 404 or code == DOES_NOT_EXIST:
+    if status == 404 or code in (DOES_NOT_EXIST, NOT_ASSOCIATED):
         return NotFound("inventory", message, code=text_code, status=status)
     if status == 400:
         return ValidationFailed("inventory", message, code=text_code, status=status)

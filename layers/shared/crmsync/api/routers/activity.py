@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from crmsync.api.automation_models import ActivityList, ActivityOut
 from crmsync.api.errors import error_doc
+from crmsync.api.responses import ALWAYS, AUTH, ok
 from crmsync.api.tenancy import current_tenant
 from crmsync.services.integrations import get_integration
 
@@ -17,7 +18,6 @@ ERRORS = {
     code: error_doc(text)
     for code, text in {
         400: "A cursor this listing did not issue",
-        401: "Missing or bad API key",
         404: "No such integration for this tenant",
     }.items()
 }
@@ -26,7 +26,7 @@ ERRORS = {
 @router.get(
     "/integrations/<integration_id>/activity",
     summary="Activity log and audit trail, newest first (A4)",
-    responses=ERRORS,
+    responses=ok("The entries, a page at a time") | AUTH | ALWAYS | ERRORS,
 )
 def list_activity(
     integration_id: Annotated[str, Path(max_length=64)],

@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Pat
 
 from crmsync.api.automation_models import OrganizationOut, TransactionList, TransactionOut
 from crmsync.api.errors import error_doc
+from crmsync.api.responses import ALWAYS, AUTH, BODY_ERRORS, VENDOR, created, ok
 from crmsync.api.tenancy import current_tenant
 from crmsync.contracts.crm_side import CrmSideTransactionIn
 from crmsync.services import transactions as service
@@ -28,18 +29,13 @@ CrmRoleId = Annotated[str | None, Header(max_length=40, description="The acting 
 
 
 
-ERRORS = {
-    401: error_doc("Missing or bad API key"),
+ERRORS = AUTH | ALWAYS | VENDOR | {
     403: error_doc("The CRM user's grants lack the permission named in details.permission (T2)"),
     404: error_doc("No such integration for this tenant, or the CRM record is not linked"),
     409: error_doc("Transaction sync is off, or the integration is secondary"),
     422: error_doc("Invalid fields or missing X-Crm-User-Id; details.fields names each"),
-    502: error_doc("The CRM or inventory API refused the call"),
-    503: error_doc("The CRM or inventory API is failing; retry later"),
 }
-CREATED = {
-    201: {"description": "Created in inventory", "content": {"application/json": {"model": TransactionOut}}}
-}
+CREATED = created("Created in inventory") | BODY_ERRORS | ERRORS
 
 
 def _listing(found) -> TransactionList:
@@ -58,7 +54,7 @@ def _create(
 @router.get(
     "/integrations/<integration_id>/crm-side/organization",
     summary="The inventory organization's shared name, email, country and users (L1)",
-    responses={code: ERRORS[code] for code in (401, 404, 422)},
+    responses=ok("The organization") | {code: ERRORS[code] for code in (401, 404, 422, 429, 503)},
 )
 def get_organization(integration_id: IntegrationId, x_crm_user_id: CrmUserId) -> OrganizationOut:
     return OrganizationOut.of(
@@ -69,7 +65,7 @@ def get_organization(integration_id: IntegrationId, x_crm_user_id: CrmUserId) ->
 @router.get(
     "/integrations/<integration_id>/crm-side/deals/<deal_id>/transactions",
     summary="Inventory invoices, sales orders, purchase orders and quotes of a deal (T1, T2)",
-    responses=ERRORS,
+    responses=ok("The deal's transactions") | ERRORS,
 )
 def deal_transactions(
     integration_id: IntegrationId,
@@ -91,7 +87,7 @@ def deal_transactions(
 @router.get(
     "/integrations/<integration_id>/crm-side/accounts/<crm_id>/transactions",
     summary="Inventory invoices, sales orders and quotes of a CRM account's customer (T1, T2)",
-    responses=ERRORS,
+    responses=ok("The customer's transactions") | ERRORS,
 )
 def account_transactions(
     integration_id: IntegrationId,
@@ -113,7 +109,7 @@ def account_transactions(
 @router.post(
     "/integrations/<integration_id>/crm-side/quotes",
     summary="Create a quote in inventory now (T1, T2)",
-    responses=ERRORS | CREATED,
+    responses=CREATED,
 )
 def create_quote(
     integration_id: IntegrationId,
@@ -127,7 +123,7 @@ def create_quote(
 @router.post(
     "/integrations/<integration_id>/crm-side/sales-orders",
     summary="Create a sales order in inventory now (T1, T2)",
-    responses=ERRORS | CREATED,
+    responses=CREATED,
 )
 def create_sales_order(
     integration_id: IntegrationId,

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from crmsync.api.automation_models import DealLinkIn, DealLinkOut, DealList, DealOut
 from crmsync.api.errors import error_doc
+from crmsync.api.responses import ALWAYS, AUTH, BODY_ERRORS, VENDOR, no_content, ok
 from crmsync.api.tenancy import current_tenant
 from crmsync.domain.automation import TransactionType
 from crmsync.ports.crm import CrmRecord
@@ -23,12 +24,9 @@ LinkableType = Annotated[Literal["quotes", "sales_orders", "invoices", "expenses
 
 
 
-READ = {
-    401: error_doc("Missing or bad API key"),
+READ = AUTH | ALWAYS | VENDOR | {
     404: error_doc("No such integration, or the customer is not linked to a CRM record"),
     422: error_doc("Invalid query"),
-    502: error_doc("The CRM API refused the call"),
-    503: error_doc("The CRM API is failing; retry later"),
 }
 WRITE = READ | {
     404: error_doc("No such integration, transaction or deal, or no association to remove"),
@@ -58,7 +56,9 @@ def _deal(record: CrmRecord) -> DealOut:
 
 
 @router.get(
-    "/integrations/<integration_id>/deals", summary="A customer's deals in the CRM (W3)", responses=READ
+    "/integrations/<integration_id>/deals",
+    summary="A customer's deals in the CRM (W3)",
+    responses=ok("The deals") | READ,
 )
 def search_deals(
     integration_id: IntegrationId,
@@ -80,7 +80,7 @@ def search_deals(
 @router.put(
     "/integrations/<integration_id>/transactions/<type>/<txn_id>/deal",
     summary="Associate a deal with a quote, sales order, invoice or expense (W3)",
-    responses=WRITE,
+    responses=ok("Associated") | BODY_ERRORS | WRITE,
 )
 def associate_deal(
     integration_id: IntegrationId, type: LinkableType, txn_id: TxnId, body: Annotated[DealLinkIn, Body()]
@@ -99,7 +99,7 @@ def associate_deal(
 @router.delete(
     "/integrations/<integration_id>/transactions/<type>/<txn_id>/deal",
     summary="Dissociate a deal; refused for a trigger-made association (W3, A5)",
-    responses=WRITE | {204: {"description": "Dissociated"}},
+    responses=no_content("Dissociated") | WRITE,
 )
 def dissociate_deal(integration_id: IntegrationId, type: LinkableType, txn_id: TxnId) -> Response[None]:
     service.dissociate(

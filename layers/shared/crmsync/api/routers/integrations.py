@@ -18,7 +18,9 @@ from crmsync.api.lifecycle_models import (
     PauseIn,
 )
 from crmsync.api.models import IntegrationList, IntegrationOut
+from crmsync.api.responses import ALWAYS, AUTH, BODY_ERRORS, VENDOR, accepted, created, ok
 from crmsync.api.tenancy import current_tenant
+from crmsync.api.urls import public_base_url
 from crmsync.contracts.connect import ConnectIn
 from crmsync.services import integrations as service
 from crmsync.services import lifecycle
@@ -30,8 +32,9 @@ IntegrationId = Annotated[str, Path(max_length=64)]
 
 
 
-COMMON = {401: error_doc("Missing or bad API key"), 404: error_doc("No such integration for this tenant")}
-STATE = {**COMMON, 409: error_doc("The integration is not in a state that allows this")}
+CURSOR = {400: error_doc("A cursor this listing did not issue")}
+COMMON = AUTH | ALWAYS | {404: error_doc("No such integration for this tenant")}
+STATE = COMMON | {409: error_doc("The integration is not in a state that allows this")}
 
 
 def _deps():
@@ -42,17 +45,11 @@ def _out(integration) -> IntegrationOut:
     return IntegrationOut.of(integration, _deps().store.list_modules(integration.integration_id))
 
 
-def _public_base_url() -> str:
-    """The URL this API is reached at (scheme, host and base path), for the CRM's callbacks."""
-    event = router.current_event
-    context = event.request_context
-    proto = event.headers.get("X-Forwarded-Proto") or event.headers.get("x-forwarded-proto") or "https"
-    full_path = context.path or event.path
-    prefix = full_path[: len(full_path) - len(event.path)] if full_path.endswith(event.path) else ""
-    return f"{proto}://{context.domain_name}{prefix}"
-
-
-@router.get("/integrations", summary="List the tenant's integrations (L1)", responses={401: COMMON[401]})
+@router.get(
+    "/integrations",
+    summary="List the tenant's integrations (L1)",
+    responses=ok("The integrations, a page at a time") | AUTH | ALWAYS | CURSOR,
+)
 def list_integrations(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     cursor: Annotated[str | None, Query()] = None,
@@ -64,25 +61,35 @@ def list_integrations(
 @router.post(
     "/integrations",
     summary="Connect an inventory organization to a CRM organization (L1)",
-    responses={
-        201: {"description": "Connected", "content": {"application/json": {"model": IntegrationOut}}},
-        401: COMMON[401],
+    responses=created("Connected")
+    | AUTH
+    | ALWAYS
+    | BODY_ERRORS
+    | VENDOR
+    | {
         409: error_doc("An organization is already integrated"),
         422: error_doc("Invalid fields, or a vendor prerequisite failed (edition, currency)"),
-        502: error_doc("The CRM or inventory API failed"),
     },
 )
 def connect_integration(body: Annotated[ConnectIn, Body()]) -> Response[IntegrationOut]:
-    integration = connect(_deps(), current_tenant(router), body, _public_base_url())
+    integration = connect(_deps(), current_tenant(router), body, public_base_url(router))
     return Response(201, content_types.APPLICATION_JSON, _out(integration))
 
 
-@router.get("/integrations/<integration_id>", summary="One integration with its modules (L1)", responses=COMMON)
+@router.get(
+    "/integrations/<integration_id>",
+    summary="One integration with its modules (L1)",
+    responses=ok("The integration") | COMMON,
+)
 def get_integration(integration_id: IntegrationId) -> IntegrationOut:
     return _out(service.get_integration(_deps().store, current_tenant(router), integration_id))
 
 
-@router.post("/integrations/<integration_id>/disable", summary="Disable the integration (L2)", responses=STATE)
+@router.post(
+    "/integrations/<integration_id>/disable",
+    summary="Disable the integration (L2)",
+    responses=ok("Disabled") | STATE | BODY_ERRORS,
+)
 def disable_integration(
     integration_id: IntegrationId, body: Annotated[DisableIn | None, Body()] = None
 ) -> IntegrationOut:
@@ -90,7 +97,11 @@ def disable_integration(
     return _out(lifecycle.disable(_deps(), current_tenant(router), integration_id, confirm=confirm))
 
 
-@router.post("/integrations/<integration_id>/enable", summary="Enable a disabled integration (L3)", responses=STATE)
+@router.post(
+    "/integrations/<integration_id>/enable",
+    summary="Enable a disabled integration (L3)",
+    responses=ok("Enabled") | STATE,
+)
 def enable_integration(integration_id: IntegrationId) -> IntegrationOut:
     return _out(lifecycle.enable(_deps(), current_tenant(router), integration_id))
 
@@ -98,7 +109,7 @@ def enable_integration(integration_id: IntegrationId) -> IntegrationOut:
 @router.delete(
     "/integrations/<integration_id>",
     summary="Delete a disabled integration in the background (L4)",
-    responses={**STATE, 202: {"description": "Deletion queued; a notification follows"}},
+    responses=accepted("Deletion queued; a notification follows") | STATE,
 )
 def delete_integration(
     integration_id: IntegrationId, keep: Annotated[Literal["all", "with_transactions"], Query()]
@@ -109,7 +120,9 @@ def delete_integration(
 
 
 @router.get(
-    "/integrations/<integration_id>/notifications", summary="Notifications, newest first (L4)", responses=COMMON
+    "/integrations/<integration_id>/notifications",
+    summary="Notifications, newest first (L4)",
+    responses=ok("The notifications, a page at a time") | COMMON | CURSOR,
 )
 def list_notifications(
     integration_id: IntegrationId,
@@ -122,15 +135,21 @@ def list_notifications(
     return NotificationList(notifications=[NotificationOut.of(n) for n in page.items], next_cursor=page.next_cursor)
 
 
-@router.post("/integrations/<integration_id>/pause", summary="Pause the integration or some modules (S6)",
-             responses=STATE)
+@router.post(
+    "/integrations/<integration_id>/pause",
+    summary="Pause the integration or some modules (S6)",
+    responses=ok("Paused") | STATE | BODY_ERRORS,
+)
 def pause_integration(integration_id: IntegrationId, body: Annotated[PauseIn | None, Body()] = None) -> IntegrationOut:
     modules = body.modules if body else None
     return _out(lifecycle.pause(_deps(), current_tenant(router), integration_id, modules, paused=True))
 
 
-@router.post("/integrations/<integration_id>/resume", summary="Resume the integration or some modules (S6)",
-             responses=STATE)
+@router.post(
+    "/integrations/<integration_id>/resume",
+    summary="Resume the integration or some modules (S6)",
+    responses=ok("Resumed") | STATE | BODY_ERRORS,
+)
 def resume_integration(integration_id: IntegrationId, body: Annotated[PauseIn | None, Body()] = None) -> IntegrationOut:
     modules = body.modules if body else None
     return _out(lifecycle.pause(_deps(), current_tenant(router), integration_id, modules, paused=False))

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from crmsync.api.errors import error_doc
 from crmsync.api.module_models import ModuleFieldsOut, ModuleOut, PreferencesIn
+from crmsync.api.responses import ALWAYS, AUTH, BODY_ERRORS, VENDOR, ok
 from crmsync.api.tenancy import current_tenant
 from crmsync.domain.models import CrmSource, Integration, Module
 from crmsync.services import modules as service
@@ -19,14 +20,11 @@ router = Router()
 
 
 
-READ_ERRORS = {
-    401: error_doc("Missing or bad API key"),
+READ_ERRORS = AUTH | ALWAYS | VENDOR | {
     404: error_doc("No such integration for this tenant"),
     422: error_doc("Invalid module or query; details.fields names each field and why"),
-    502: error_doc("The CRM or inventory API refused the call"),
-    503: error_doc("The CRM or inventory API is failing; retry later"),
 }
-SAVE_ERRORS = READ_ERRORS | {
+SAVE_ERRORS = BODY_ERRORS | READ_ERRORS | {
     409: error_doc("Stale version (details.current is the current one), or no sync possible now"),
     422: error_doc("Preferences that cannot work; details.fields names each field and why"),
 }
@@ -43,7 +41,7 @@ def _integration(integration_id: str) -> Integration:
 @router.put(
     "/integrations/<integration_id>/modules/<module>",
     summary="Save a module's preferences, optionally syncing now (M1-M9, S7)",
-    responses=SAVE_ERRORS,
+    responses=ok("Saved; the preferences with status") | SAVE_ERRORS,
 )
 def save_module(
     integration_id: IntegrationId,
@@ -67,7 +65,7 @@ def save_module(
 @router.get(
     "/integrations/<integration_id>/modules/<module>",
     summary="A module's preferences and status, with the last run's counts (M8)",
-    responses=READ_ERRORS,
+    responses=ok("The preferences with status") | READ_ERRORS,
 )
 def get_module(integration_id: IntegrationId, module: ModuleName) -> ModuleOut:
     integration = _integration(integration_id)
@@ -78,7 +76,7 @@ def get_module(integration_id: IntegrationId, module: ModuleName) -> ModuleOut:
 @router.get(
     "/integrations/<integration_id>/modules/<module>/fields",
     summary="Both sides' fields and the default mapping of a module (M6)",
-    responses=READ_ERRORS,
+    responses=ok("Both sides' fields and the default mapping") | READ_ERRORS,
 )
 def list_module_fields(
     integration_id: IntegrationId,

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from crmsync.api.errors import error_doc
+from crmsync.api.responses import ALWAYS, AUTH, BODY_ERRORS, VENDOR, accepted, ok
 from crmsync.api.sync_models import (
     ContactOut,
     CrmContactList,
@@ -37,9 +38,9 @@ IntegrationId = Annotated[str, Path(max_length=64)]
 
 
 
-COMMON = {401: error_doc("Missing or bad API key"), 404: error_doc("No such integration (or record) for this tenant")}
-VENDOR = {502: error_doc("The CRM or inventory API refused the call"), 503: error_doc("The CRM or inventory API is failing")}
-STATE = {**COMMON, 409: error_doc("The integration or module is paused, disabled or not configured")}
+COMMON = AUTH | ALWAYS | {404: error_doc("No such integration (or record) for this tenant")}
+CURSOR = {400: error_doc("A cursor this listing did not issue")}
+STATE = COMMON | {409: error_doc("The integration or module is paused, disabled or not configured")}
 
 
 def _deps():
@@ -53,7 +54,7 @@ def _integration(integration_id: str):
 @router.post(
     "/integrations/<integration_id>/sync",
     summary="Sync now (S3): one run per module, default every configured module",
-    responses={**STATE, 202: {"description": "Runs queued (or already going)"}},
+    responses=accepted("Runs queued (or already going)") | STATE | BODY_ERRORS,
 )
 def sync_now(integration_id: IntegrationId, body: Annotated[SyncIn | None, Body()] = None) -> Response[SyncAccepted]:
     started = manual.sync_now(_deps(), current_tenant(router), integration_id, body.modules if body else None)
@@ -61,7 +62,11 @@ def sync_now(integration_id: IntegrationId, body: Annotated[SyncIn | None, Body(
     return Response(202, content_types.APPLICATION_JSON, SyncAccepted(runs=runs))
 
 
-@router.get("/integrations/<integration_id>/runs", summary="Run history, newest first (S5)", responses=COMMON)
+@router.get(
+    "/integrations/<integration_id>/runs",
+    summary="Run history, newest first (S5)",
+    responses=ok("The runs, a page at a time") | COMMON | CURSOR,
+)
 def list_runs(
     integration_id: IntegrationId,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -74,7 +79,11 @@ def list_runs(
     return RunList(runs=runs, next_cursor=page.next_cursor)
 
 
-@router.get("/integrations/<integration_id>/runs/<run_id>", summary="One run with its failures (S5)", responses=COMMON)
+@router.get(
+    "/integrations/<integration_id>/runs/<run_id>",
+    summary="One run with its failures (S5)",
+    responses=ok("The run") | COMMON,
+)
 def get_run(integration_id: IntegrationId, run_id: Annotated[str, Path(max_length=64)]) -> RunOut:
     _integration(integration_id)
     store = _deps().store
@@ -87,7 +96,10 @@ def get_run(integration_id: IntegrationId, run_id: Annotated[str, Path(max_lengt
 @router.post(
     "/integrations/<integration_id>/contacts/<inventory_contact_id>/resync",
     summary="Re-sync one customer or vendor from the CRM now (S4)",
-    responses={**STATE, **VENDOR, 422: error_doc("Inventory refused the CRM's values; the message says why")},
+    responses=ok("The contact as re-synced")
+    | STATE
+    | VENDOR
+    | {422: error_doc("Inventory refused the CRM's values; the message says why")},
 )
 def resync_contact(
     integration_id: IntegrationId, inventory_contact_id: Annotated[str, Path(max_length=64)]
@@ -99,7 +111,7 @@ def resync_contact(
 @router.get(
     "/integrations/<integration_id>/contacts",
     summary="Customers or vendors that came from the CRM (W1)",
-    responses={**COMMON, 422: error_doc("Invalid query")},
+    responses=ok("The contacts, a page at a time") | COMMON | CURSOR | {422: error_doc("Invalid query")},
 )
 def list_crm_contacts(
     integration_id: IntegrationId,
@@ -126,7 +138,10 @@ def list_crm_contacts(
 @router.get(
     "/integrations/<integration_id>/crm/search",
     summary="Search the CRM: accounts by name, contacts by first and last name, vendors by name (W2)",
-    responses={**COMMON, **VENDOR, 422: error_doc("Invalid query; details.fields names each field and why")},
+    responses=ok("The matching CRM records")
+    | COMMON
+    | VENDOR
+    | {422: error_doc("Invalid query; details.fields names each field and why")},
 )
 def search_crm(
     integration_id: IntegrationId,
@@ -152,7 +167,7 @@ def search_crm(
 @router.post(
     "/integrations/<integration_id>/crm/import",
     summary="Import a CRM account, contact or vendor as an inventory customer or vendor now (W2)",
-    responses={**STATE, **VENDOR, 200: {"description": "Imported (or imported before)"}},
+    responses=ok("Imported (or imported before)") | STATE | VENDOR | BODY_ERRORS,
 )
 def import_from_crm(integration_id: IntegrationId, body: Annotated[ImportIn, Body()]) -> ImportedOut:
     deps = _deps()
