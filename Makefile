@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PY312 := $(shell scripts/find-python312)
-BOOT_PYTHON := $(or $(PY312),python3)
+NEED_PY312 := Python 3.12 is needed (pyproject.toml requires >=3.12, and it is the Lambda runtime)
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
@@ -15,7 +15,7 @@ export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: help setup demo dev test lint unit-test sam-build openapi requirements clean-local clean \
-        sandbox-crm sandbox-inventory check-java bench
+        sandbox-crm sandbox-inventory check-java bench fuzz
 
 help:
 	@echo "make demo   - set up everything, start the local stack and run the product's main job"
@@ -24,11 +24,22 @@ help:
 	@echo "make sandbox-crm / sandbox-inventory - run one vendor sandbox standalone"
 	@echo "make openapi / requirements - regenerate openapi.json / the layer's requirements.txt"
 	@echo "make bench  - print the benchmarks' figures (bench/README.md)"
+	@echo "make fuzz   - fuzz every API operation on the local stack, longer than CI (FUZZ_EXAMPLES=$(FUZZ_EXAMPLES))"
 	@echo "make clean-local - wipe the local stack's data"
 
 # ------------------------------------------------------------------ setup
 $(VENV)/.installed: pyproject.toml
-	@test -x $(PY) || $(BOOT_PYTHON) -m venv $(VENV)
+	@if [ ! -x $(PY) ]; then \
+	  if [ -z "$(PY312)" ]; then \
+	    echo "$(NEED_PY312) and none was found: no python3.12 or python3 3.12 on PATH, none in pyenv." >&2; \
+	    echo "Install it (pyenv install 3.12, or your system's python3.12 package) and run make again." >&2; \
+	    exit 1; \
+	  fi; \
+	  $(PY312) -m venv $(VENV); \
+	fi
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+	  echo "$(NEED_PY312); $(VENV) runs Python $$($(PY) -c 'import platform; print(platform.python_version())')." >&2; \
+	  echo "Remove it (rm -rf $(VENV)) and run make again." >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
@@ -86,6 +97,12 @@ sandbox-crm: $(VENV)/.installed
 
 sandbox-inventory: $(VENV)/.installed
 	$(PY) -m local.sandboxes.inventory
+
+# The schemathesis pass of tests/e2e/test_fuzz_api.py with more examples per operation and a random
+# seed (CI runs 5 per operation, always the same; FUZZ_SEED=<n> replays a run).
+FUZZ_EXAMPLES ?= 100
+fuzz: setup
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider -o timeout=3600 tests/e2e/test_fuzz_api.py
 
 bench: setup
 	$(PY) -m bench.planning_core

@@ -3,11 +3,12 @@
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from crmsync.api.authorizer import authorize
-from crmsync.observability import logger, tracer
+from crmsync.observability import logger, metrics, tracer
 from crmsync.runtime.container import get_container
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return authorize(event, get_container().tenants.resolve_key)

@@ -12,7 +12,7 @@ app = lifecycle_resolver()
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
+@metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     app.append_context(deps=get_container().deps)
     return resolve(app, event, context)

@@ -91,12 +91,11 @@ def test_webhook_is_answered_by_the_function_when_no_key_is_sent(stack: LocalSta
     assert len(calls(stack, AUTHORIZER)) == authorizer_calls
 
 
-def test_api_answers_403_in_the_error_shape_when_no_route_matches(api: httpx.Client):
-    reply = api.delete("/no-such-route")
-
-    assert reply.status_code == 403
-    assert reply.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
-    assert_error_shape(reply, "bad_request")
+def test_api_answers_404_in_the_error_shape_when_no_route_matches(api: httpx.Client):
+    for reply in (api.delete("/no-such-route"), api.get("/integrations/x/y/z"), api.patch("/integrations")):
+        assert reply.status_code == 404, reply.text
+        assert reply.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+        assert_error_shape(reply, "not_found")
 
 
 # ------------------------------------------------------------------ EventBridge Scheduler

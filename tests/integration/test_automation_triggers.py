@@ -55,6 +55,20 @@ def test_won_deal_gets_one_invoice_with_the_deal_fields_when_delivered_five_time
     assert entry.details["stage"] == "Closed Won" and entry.details["transaction_number"] == "INV-00001"
 
 
+def test_a_handled_deal_event_reports_its_latency_from_the_crm_change(auto, monkeypatch):
+    from crmsync.observability import metrics
+
+    emitted = []
+    monkeypatch.setattr(metrics, "add_metric", lambda name, unit, value, **_: emitted.append((name, unit, value)))
+    auto.automation(**WON_AND_LOST)
+    deal_id = auto.new_deal("Closed Won")
+
+    assert auto.deliver(deal_id) == []
+
+    [(_, unit, latency)] = [m for m in emitted if m[0] == "AutomationLatency"]
+    assert unit == "Milliseconds" and latency > 0  # from server_time (1 ms after the epoch) to now
+
+
 def test_contact_source_takes_the_deals_contact_as_customer(auto):
     auto.configure(CrmSource.CONTACTS)
     auto.automation(**WON_AND_LOST)

@@ -131,7 +131,11 @@ def test_vendor_outage_fails_the_step_not_the_run_and_the_retry_completes(env, m
     each_once(env)
 
 
-def test_expired_authorization_fails_the_run_and_asks_to_reconnect(env):
+def test_expired_authorization_fails_the_run_and_asks_to_reconnect(env, monkeypatch):
+    from crmsync.observability import metrics
+
+    emitted = []
+    monkeypatch.setattr(metrics, "add_metric", lambda name, unit, value, **_: emitted.append(name))
     env.container.credentials.put(
         env.integration_id,
         IntegrationCredentials(
@@ -144,6 +148,7 @@ def test_expired_authorization_fails_the_run_and_asks_to_reconnect(env):
     assert run.status is RunStatus.FAILED and "reconnect the integration" in run.error
     module = env.store.get_module(env.integration_id, Module.CUSTOMERS)
     assert (module.status, module.last_run_id) == (ModuleStatus.FAILED, run.run_id)
+    assert "ReauthorizationNeeded" in emitted and "SyncRunsFailed" in emitted  # both alarmed
 
 
 def test_stalled_run_is_queued_again_by_the_scheduled_sweep(env):

@@ -1,7 +1,7 @@
 """One place that sets up Powertools logging, tracing and metrics.
 
 Every log line carries the tenant and integration ids where known
-(`bind(tenant_id=..., integration_id=...)`). Secrets never reach a log: the
+(`bind(tenant_id=..., integration_id=...)`), and so does the trace, as X-Ray annotations. Secrets never reach a log: the
 formatter masks any key that looks like a credential, at any depth, and any
 string that looks like one of our API keys or a Zoho token.
 """
@@ -44,6 +44,26 @@ tracer = Tracer()
 metrics = Metrics()
 
 
+# Ids that also become X-Ray annotations (indexed: `annotation.tenant_id = "..."` finds the traces).
+ANNOTATED_IDS = ("tenant_id", "integration_id", "run_id")
+
+
 def bind(**ids: str | None) -> None:
-    """Attach ids (tenant_id, integration_id, ...) to every following log line."""
-    logger.append_keys(**{k: v for k, v in ids.items() if v})
+    """Attach ids (tenant_id, integration_id, ...) to every following log line, and the tenant,
+    integration and run ids to the current trace as X-Ray annotations."""
+    known = {k: v for k, v in ids.items() if v}
+    logger.append_keys(**known)
+    annotate(**{k: v for k, v in known.items() if k in ANNOTATED_IDS})
+
+
+def annotate(**values: str) -> None:
+    """X-Ray annotations on the current (sub)segment. A no-op when tracing is disabled
+    (POWERTOOLS_TRACE_DISABLED=true, tests, the local stack, the operator CLI) and never an error:
+    without an open segment the X-Ray SDK would complain, and a trace is not worth a failed call."""
+    if tracer.disabled:
+        return
+    for key, value in values.items():
+        try:
+            tracer.put_annotation(key=key, value=value)
+        except Exception:  # tracing must never break the work it traces
+            logger.debug("X-Ray annotation skipped", extra={"annotation": key})

@@ -55,7 +55,7 @@ def renew_due_channels(deps: Deps, now: datetime | None = None) -> int:
 
 
 def renew_channel(deps: Deps, integration: Integration, now: datetime) -> bool:
-    bind(integration_id=integration.integration_id)
+    bind(tenant_id=integration.tenant_id, integration_id=integration.integration_id)
     expires = now + CHANNEL_LIFETIME
     try:
         _put_again(deps, integration, expires)

@@ -35,6 +35,7 @@ def run_deletion_step(deps: Deps, message: DeleteIntegrationMessage) -> None:
     if integration is None or integration.state is not IntegrationState.DELETING:
         logger.info("delete message dropped", extra={"state": integration.state if integration else None})
         return
+    bind(tenant_id=integration.tenant_id)
     clients = _clients(deps, integration)
     if message.keep == "with_transactions" and clients is not None:
         if not _delete_unused_records(store, deps.clock, clients.inventory, message.integration_id):

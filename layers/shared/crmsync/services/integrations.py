@@ -17,7 +17,7 @@ def get_integration(store: Store, tenant_id: str, integration_id: str) -> Integr
     integration = store.get_integration(integration_id)
     if integration is None or integration.tenant_id != tenant_id:
         raise NotFoundError(f"No integration {integration_id}.")
-    bind(integration_id=integration_id)
+    bind(tenant_id=integration.tenant_id, integration_id=integration_id)
     return integration
 
 

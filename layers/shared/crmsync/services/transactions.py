@@ -292,6 +292,7 @@ def handle_crm_transaction_event(deps: Deps, message: CrmTransactionEventMessage
             extra={"reason": "transaction sync not active", "record_id": message.record_id},
         )
         return
+    bind(tenant_id=integration.tenant_id)
     clients = deps.vendors.for_integration(integration)
     try:
         record = clients.crm.get_record(message.crm_module, message.record_id)

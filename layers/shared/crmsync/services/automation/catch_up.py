@@ -34,7 +34,7 @@ def catch_up(deps: Deps) -> int:
     for integration in _active_integrations(deps.store):
         if not automation_on(integration):
             continue
-        bind(integration_id=integration.integration_id)
+        bind(tenant_id=integration.tenant_id, integration_id=integration.integration_id)
         try:
             queued += catch_up_integration(deps, integration)
         except (CrmsyncError, VendorError):

@@ -38,7 +38,7 @@ from crmsync.domain.models import (
     Side,
 )
 from crmsync.domain.sync.model import RecordKind
-from crmsync.observability import bind, logger
+from crmsync.observability import bind, logger, metrics
 from crmsync.ports.errors import NotFound, ValidationFailed, VendorError
 from crmsync.ports.inventory import InventoryPort
 from crmsync.ports.vendors import VendorClients
@@ -80,6 +80,10 @@ def handle_deal_event(deps: Deps, message: DealEventMessage) -> None:
         run.record(None, "none", "skipped", "a secondary integration does not automate deals")
         return
     run.execute(created=message.operation == "insert")
+    # The CRM's change (its notification's server_time) to the trigger done: the dashboard's latency.
+    latency_ms = deps.clock().timestamp() * 1000 - message.server_time
+    if latency_ms >= 0:
+        metrics.add_metric(name="AutomationLatency", unit="Milliseconds", value=latency_ms)
 
 
 class TriggerRun:

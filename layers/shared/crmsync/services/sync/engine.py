@@ -19,7 +19,7 @@ from crmsync.domain.models import (
     SyncRun,
     Trigger,
 )
-from crmsync.observability import bind, logger
+from crmsync.observability import bind, logger, metrics
 from crmsync.ports.errors import AuthorizationExpired, VendorError
 from crmsync.ports.store import Store
 from crmsync.services.deps import Deps
@@ -41,6 +41,7 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     if integration is None or integration.state in STOPPED_STATES:
         logger.info("sync message dropped", extra={"reason": "integration missing or stopped"})
         return
+    bind(tenant_id=integration.tenant_id)
     module = Module(message.module)
     preferences = store.get_module(integration.integration_id, module)
     if preferences is None or preferences.version == 0:
@@ -56,6 +57,7 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     try:
         _step(deps, integration, run)
     except AuthorizationExpired:
+        metrics.add_metric(name="ReauthorizationNeeded", unit="Count", value=1)  # alarmed in template.yaml
         runs.fail_run(store, run, runs.RECONNECT, deps.clock())
     except VendorError as exc:
         if fails_the_step(exc):

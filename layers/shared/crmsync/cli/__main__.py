@@ -1,0 +1,5 @@
+import sys
+
+from crmsync.cli.main import main
+
+sys.exit(main())
