@@ -16,13 +16,16 @@ Error bodies are the template's GatewayResponses (DEFAULT_4XX/5XX where a type h
 none). A function error or a malformed proxy result: 502 `{"message": "Internal
 server error"}`, which API Gateway does not let GatewayResponses change.
 
-Local-only routes: `GET /openapi.json`, `GET /docs` (Swagger UI),
-`POST /_local/schedules/{function}/fire`, `GET /_local/invocations`.
+Local-only routes: `GET /openapi.json`, `GET /docs` (Swagger UI, offline: its files from
+node_modules/swagger-ui-dist under `/docs/assets/`, same-origin only by Content-Security-Policy; 503
+with what to run if they are not installed), `POST /_local/schedules/{function}/fire`,
+`GET /_local/invocations`.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import time
@@ -58,16 +61,55 @@ GATEWAY_RESPONSE_TYPES = {
     "AUTHORIZER_CONFIGURATION_ERROR": (500, "AuthorizerConfigurationException"),
 }
 
-SWAGGER_UI = """<!doctype html>
+# Swagger UI at /docs, offline: the page and its initializer are ours (local/swagger_ui/), the rest is
+# the swagger-ui-dist npm package (package.json pins it; make installs it) served from node_modules.
+SWAGGER_UI_PAGE = Path(__file__).resolve().parent / "swagger_ui"
+SWAGGER_UI_DIST = ROOT / "node_modules" / "swagger-ui-dist"
+# The swagger-ui-dist files /docs/assets/ serves, and their content types: the page's, then source maps.
+SWAGGER_UI_ASSETS = {
+    "swagger-ui.css": "text/css",
+    "index.css": "text/css",
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui-standalone-preset.js": "text/javascript",
+    "favicon-32x32.png": "image/png",
+    "favicon-16x16.png": "image/png",
+    # for the browser's developer tools (the bundles name them in sourceMappingURL comments)
+    "swagger-ui.css.map": "application/json",
+    "swagger-ui-bundle.js.map": "application/json",
+    "swagger-ui-standalone-preset.js.map": "application/json",
+}
+# Same origin only: nothing on the docs pages may load from, send to or embed another origin. Swagger UI
+# sets inline styles and draws its icons as data: images; it runs no inline script and needs no eval.
+DOCS_CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+DOCS_HEADERS = {
+    "Content-Security-Policy": DOCS_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",  # revalidate (ETag) so an upgraded swagger-ui-dist shows at once
+}
+SWAGGER_UI_MISSING = """<!doctype html>
 <html lang="en">
-<head>
-  <meta charset="utf-8"><title>crmsync API (local)</title>
-  <link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui.css">
-</head>
+<head><meta charset="utf-8"><title>Swagger UI is not installed</title></head>
 <body>
-  <div id="swagger-ui"></div>
-  <script src="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"></script>
-  <script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui"});</script>
+  <h1>Swagger UI is not installed</h1>
+  <p>The local gateway serves Swagger UI offline from <code>{dist}</code>, the
+  <code>swagger-ui-dist</code> npm package of <code>package.json</code>, and it is missing
+  (no {missing}).</p>
+  <p>Run <code>npm install</code> in <code>{root}</code> (<code>make dev</code>, <code>make demo</code>
+  and <code>make test</code> do it), then reload this page. <code>/openapi.json</code> works without it.</p>
 </body>
 </html>
 """
@@ -174,11 +216,13 @@ class Gateway:
         invoker: Invoker,
         scheduler: Scheduler | None = None,
         openapi_path: Path = ROOT / "openapi.json",
+        swagger_ui_dist: Path = SWAGGER_UI_DIST,
     ):
         self.template = template
         self.invoker = invoker
         self.scheduler = scheduler
         self.openapi_path = openapi_path
+        self.swagger_ui_dist = swagger_ui_dist
         self.stage = template.parameter("Stage")
         self.region = invoker.region
         self.account = invoker.account
@@ -190,6 +234,8 @@ class Gateway:
             routes=[
                 HttpRoute("/openapi.json", self.openapi, methods=["GET"]),
                 HttpRoute("/docs", self.docs, methods=["GET"]),
+                HttpRoute("/docs/swagger-initializer.js", self.docs_initializer, methods=["GET"]),
+                HttpRoute("/docs/assets/{name}", self.docs_asset, methods=["GET"]),
                 HttpRoute("/_local/schedules/{function}/fire", self.fire, methods=["POST"]),
                 HttpRoute("/_local/invocations", self.invocations, methods=["GET"]),
                 HttpRoute("/{path:path}", self.proxy, methods=ALL_METHODS),
@@ -203,7 +249,38 @@ class Gateway:
         return FileResponse(self.openapi_path, media_type="application/json")
 
     async def docs(self, request: Request) -> Response:
-        return HTMLResponse(SWAGGER_UI)
+        if missing := self.swagger_ui_missing():
+            return self.swagger_ui_not_installed(missing)
+        return FileResponse(SWAGGER_UI_PAGE / "index.html", media_type="text/html", headers=DOCS_HEADERS)
+
+    async def docs_initializer(self, request: Request) -> Response:
+        return FileResponse(
+            SWAGGER_UI_PAGE / "swagger-initializer.js", media_type="text/javascript", headers=DOCS_HEADERS
+        )
+
+    async def docs_asset(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in SWAGGER_UI_ASSETS:
+            return Response("Not found", status_code=404, media_type="text/plain", headers=DOCS_HEADERS)
+        if missing := self.swagger_ui_missing([name]):
+            return self.swagger_ui_not_installed(missing)
+        return FileResponse(
+            self.swagger_ui_dist / name, media_type=SWAGGER_UI_ASSETS[name], headers=DOCS_HEADERS
+        )
+
+    def swagger_ui_missing(self, names: list[str] | None = None) -> list[str]:
+        """The swagger-ui-dist files (of `names`, by default the page's) that are not installed."""
+        if names is None:
+            names = [name for name in SWAGGER_UI_ASSETS if not name.endswith(".map")]
+        return [name for name in names if not (self.swagger_ui_dist / name).is_file()]
+
+    def swagger_ui_not_installed(self, missing: list[str]) -> Response:
+        page = SWAGGER_UI_MISSING.format(
+            dist=html.escape(str(self.swagger_ui_dist)),
+            missing=", ".join(f"<code>{html.escape(name)}</code>" for name in missing),
+            root=html.escape(str(ROOT)),
+        )
+        return HTMLResponse(page, status_code=503, headers=DOCS_HEADERS)
 
     async def fire(self, request: Request) -> Response:
         function = request.path_params["function"]
