@@ -88,6 +88,26 @@ def test_history_pages_newest_first_and_shows_each_failure_with_its_reason(aws, 
     assert failure["reason"].startswith("inventory refused the item: ")
 
 
+def test_open_failures_list_a_failed_record_by_module_until_it_syncs(aws, sandboxes):  # noqa: F811
+    products = [{"Product_Name": "Widget", "Product_Code": "W-1"}, {"Product_Name": "Widget Pro", "Product_Code": "W-1"}]
+    env = SyncEnv.connect(aws, sandboxes, crm={"records": {"Products": products}}, inventory={})
+    api = api_for(env)
+    env.configure(Module.ITEMS)
+    first = env.sync(Module.ITEMS)
+    second = env.sync(Module.ITEMS)  # the same record fails again: still one open failure
+    status, body = api("GET", f"/integrations/{env.integration_id}/failures")
+    assert status == 200 and body["next_cursor"] is None
+    [failure] = body["failures"]
+    widget_pro = next(p for p in env.crm_records("Products", ["Product_Name"]) if p["Product_Name"] == "Widget Pro")
+    assert (failure["module"], failure["side"], failure["record_id"]) == ("items", "crm", widget_pro["id"])
+    assert failure["reason"].startswith("inventory refused the item: ")
+    assert failure["run_id"] in (first.run_id, second.run_id) and failure["first_seen"] < failure["last_seen"]
+    assert api("GET", f"/integrations/{env.integration_id}/failures", query={"module": "items"})[1] == body
+    assert api("GET", f"/integrations/{env.integration_id}/failures", query={"module": "customers"})[1] == {
+        "failures": [], "next_cursor": None}
+    assert ApiClient(api.handler, "t-other")("GET", f"/integrations/{env.integration_id}/failures")[0] == 404
+
+
 @pytest.mark.parametrize("state", [IntegrationState.PAUSED, IntegrationState.DISABLED])
 def test_sync_now_answers_409_when_the_integration_is_paused_or_disabled(env, api, state):
     env.store.transition_integration(env.integration_id, allowed_from={IntegrationState.ACTIVE}, to=state)

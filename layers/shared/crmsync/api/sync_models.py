@@ -40,6 +40,35 @@ class FailureOut(BaseModel):
         return cls(side=failure.side.value, record_id=failure.record_id, reason=failure.reason)
 
 
+class OpenFailureOut(BaseModel):
+    """A record that failed to sync and has not synced since (open until it does)."""
+
+    module: Module
+    side: Literal["crm", "inventory"]
+    record_id: str
+    reason: str
+    run_id: str
+    first_seen: datetime
+    last_seen: datetime
+
+    @classmethod
+    def of(cls, failure: Failure) -> OpenFailureOut:
+        return cls(
+            module=failure.module.value,
+            side=failure.side.value,
+            record_id=failure.record_id,
+            reason=failure.reason,
+            run_id=failure.run_id,
+            first_seen=failure.first_seen,
+            last_seen=failure.last_seen,
+        )
+
+
+class OpenFailureList(BaseModel):
+    failures: list[OpenFailureOut]
+    next_cursor: str | None = None
+
+
 class RunOut(BaseModel):
     """One run of the history (S5)."""
 

@@ -19,6 +19,8 @@ from crmsync.api.sync_models import (
     CrmSearchOut,
     ImportedOut,
     ImportIn,
+    OpenFailureList,
+    OpenFailureOut,
     RunList,
     RunOut,
     StartedRunOut,
@@ -27,7 +29,7 @@ from crmsync.api.sync_models import (
 )
 from crmsync.api.tenancy import current_tenant
 from crmsync.domain.errors import ConflictError, NotFoundError
-from crmsync.domain.models import IntegrationState
+from crmsync.domain.models import IntegrationState, Module
 from crmsync.services.integrations import get_integration
 from crmsync.services.sync import manual, queries, resync
 from crmsync.services.sync.imports import import_crm_record
@@ -77,6 +79,22 @@ def list_runs(
     page = store.list_runs(integration_id, limit=limit, cursor=cursor)
     runs = [RunOut.of(run, store.list_run_failures(run.run_id)) for run in page.items]
     return RunList(runs=runs, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/integrations/<integration_id>/failures",
+    summary="Open failures: records that failed to sync and have not synced since, by module (S5)",
+    responses=ok("The open failures, a page at a time") | COMMON | CURSOR,
+)
+def list_open_failures(
+    integration_id: IntegrationId,
+    module: Annotated[Module | None, Query(description="customers, vendors or items; all when left out")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> OpenFailureList:
+    _integration(integration_id)
+    page = _deps().store.list_open_failures(integration_id, module=module, limit=limit, cursor=cursor)
+    return OpenFailureList(failures=[OpenFailureOut.of(f) for f in page.items], next_cursor=page.next_cursor)
 
 
 @router.get(
