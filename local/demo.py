@@ -220,8 +220,11 @@ def first_sync_and_edits(stack, api: httpx.Client, key: dict, integration_id: st
     for run in sorted(sync_now(api, key, integration_id, ["customers", "vendors", "items"]),
                       key=lambda r: r["module"]):
         say(f"{run['module']}: {run['status']}, {counts(run)}.")
-        for failure in run["failures"][:2]:
-            say(f"   e.g. {failure['side']} record {failure['record_id']}: {failure['reason']}")
+        if run["failure_count"]:  # a run's failures are a listing of their own, a page at a time
+            path = f"/integrations/{integration_id}/runs/{run['run_id']}/failures"
+            page = api.get(path, params={"limit": 2}, headers=key).json()
+            for failure in page["failures"]:
+                say(f"   e.g. {failure['side']} record {failure['record_id']}: {failure['reason']}")
     contacts = api.get(f"/integrations/{integration_id}/contacts", params={"source": "crm", "type": "customer",
                        "limit": 100}, headers=key).json()["contacts"]
     say(f"{len(contacts)} inventory customers are now linked to CRM records (GET .../contacts?source=crm, W1).")

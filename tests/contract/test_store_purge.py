@@ -44,7 +44,7 @@ def remaining(store, integration_id: str, runs) -> int:
     count = len(store.list_modules(integration_id)) + len(store.list_runs(integration_id, limit=100).items)
     count += len(store.list_open_failures(integration_id, limit=1000).items)
     count += len(store.list_activity(integration_id).items)
-    count += sum(len(store.list_run_failures(run.run_id)) for run in runs)
+    count += sum(len(store.list_run_failures(run.run_id, limit=1000).items) for run in runs)
     for module in Module:
         for side in Side:
             count += len(store.list_mappings(integration_id, module, side, limit=1000).items)

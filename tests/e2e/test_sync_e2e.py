@@ -51,7 +51,8 @@ def test_sync_runs_over_http_from_save_to_schedule(stack, api):
                     json={"crm_source": "accounts", "duplicates": "skip"})
     assert saved.status_code == 200 and saved.json()["status"] == "queued"
     [first] = by_trigger("manual")
-    assert (first["status"], first["counts"]["added"], first["failures"]) == ("done", 3, [])
+    assert (first["status"], first["counts"]["added"], first["failure_count"]) == ("done", 3, 0)
+    assert (first["progress"]["phase"], first["progress"]["written"]) == ("done", 3)
     assert all(r["counts"]["added"] == r["counts"]["updated"] == 0 for r in by_trigger("webhook"))  # echoes
 
     listed = api.get(f"{base}/contacts", params={"source": "crm", "type": "customer"}, headers=key).json()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from crmsync.adapters.crm import ZohoCrmClient
+from crmsync.ports.budget import CallBudget
 from crmsync.ports.crm import WatchChannel
 from crmsync.ports.errors import AuthorizationExpired, NotFound, ValidationFailed
 
@@ -264,3 +265,16 @@ def test_refused_refresh_token_raises_authorization_expired(crm_sandbox):
 
     assert raised.value.retryable is False
     assert crm_sandbox.calls()[TOKEN_CALLS] == 1
+
+
+def test_call_budget_is_the_credits_left_the_crm_last_told_and_unknown_until_it_tells(crm_sandbox):
+    seed = crm_sandbox.seed({"generate": {"Accounts": 1}})
+    client = connect(crm_sandbox, seed)
+    account_ids(client)
+    assert client.call_budget() == CallBudget()  # under half of the day's credits spent: no header
+    used = crm_sandbox.set_limits()["limits"]["credits_used"]
+    crm_sandbox.set_limits(credits_per_day=used + 2)
+
+    account_ids(client)
+
+    assert client.call_budget() == CallBudget(left=1, per_second=None)

@@ -68,7 +68,7 @@ def callback(stack, query: dict[str, str]) -> tuple[int, str, dict]:
 def test_connect_with_zoho_end_to_end(oauth):
     started = start(oauth)
     status, page, headers = callback(oauth, press(oauth, started))
-    assert status == 200 and "Consent received" in page
+    assert status == 303 and headers["Location"] == f"/dev/console#/connect/{started['connect_id']}"
     assert headers["Content-Type"].startswith("text/html") and "default-src 'none'" in headers["Content-Security-Policy"]
     assert oauth.crm_seed["refresh_token"] not in page
     status, attempt = oauth.api("GET", f"/connect/{started['connect_id']}")
@@ -107,6 +107,7 @@ def test_a_declined_consent_ends_on_a_page_and_stores_nothing(oauth):
     assert query["error"] == "access_denied"
     status, page, _ = callback(oauth, query)
     assert status == 400 and "Access was declined" in page and "Start again" in page
+    assert '<a href="/dev/console#/connect">Connect again</a>' in page
     assert_nothing_stored(oauth, started, "denied")
 
 
@@ -121,7 +122,7 @@ def test_a_tampered_state_ends_on_a_page_and_stores_nothing(oauth):
 def test_a_replayed_state_ends_on_a_page(oauth):
     started = start(oauth)
     query = press(oauth, started)
-    assert callback(oauth, query)[0] == 200
+    assert callback(oauth, query)[0] == 303
     status, page, _ = callback(oauth, query)
     assert status == 400 and "used already" in page
 
@@ -137,7 +138,7 @@ def test_an_expired_state_ends_on_a_page_and_stores_nothing(oauth, monkeypatch):
 def test_a_code_already_used_ends_on_a_page_and_stores_nothing(oauth):
     first, second = start(oauth), start(oauth)
     used = press(oauth, first)
-    assert callback(oauth, used)[0] == 200
+    assert callback(oauth, used)[0] == 303
     status, page, _ = callback(oauth, press(oauth, second) | {"code": used["code"]})
     assert status == 400 and "refused the authorization code" in page
     assert [n for n in secret_names() if f"connect-{second['connect_id']}" in n] == []

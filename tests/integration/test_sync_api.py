@@ -56,7 +56,7 @@ def test_sync_now_answers_202_with_run_ids_and_the_history_lists_the_finished_ru
     [run] = history["runs"]
     assert run["run_id"] == started["run_id"]
     assert (run["trigger"], run["status"], run["counts"]["added"]) == ("manual", "done", 3)
-    assert run["started_at"] <= run["ended_at"] and run["failures"] == []
+    assert run["started_at"] <= run["ended_at"] and run["failure_count"] == 0
     status, one = api("GET", f"/integrations/{env.integration_id}/runs/{started['run_id']}")
     assert status == 200 and one == run
 
@@ -82,7 +82,9 @@ def test_history_pages_newest_first_and_shows_each_failure_with_its_reason(aws, 
                   query={"limit": "1", "cursor": page["next_cursor"]})[1]["runs"]
     assert (newest["run_id"], older["run_id"]) == (second.run_id, first.run_id)
     assert (older["status"], older["counts"]["added"], older["counts"]["failed"]) == ("done", 1, 1)
-    [failure] = older["failures"]  # one record's failure is not the run's: it is listed with its reason
+    assert older["failure_count"] == 1  # one record's failure is not the run's: it is listed with its reason
+    of_older = f"/integrations/{env.integration_id}/runs/{older['run_id']}/failures"
+    [failure] = api("GET", of_older)[1]["failures"]
     widget_pro = next(p for p in env.crm_records("Products", ["Product_Name"]) if p["Product_Name"] == "Widget Pro")
     assert (failure["side"], failure["record_id"]) == ("crm", widget_pro["id"])
     assert failure["reason"].startswith("inventory refused the item: ")
@@ -128,6 +130,7 @@ def test_every_route_answers_404_for_another_tenants_integration(env, api):
         ("POST", f"{base}/sync", None, None),
         ("GET", f"{base}/runs", None, None),
         ("GET", f"{base}/runs/r-1", None, None),
+        ("GET", f"{base}/runs/r-1/failures", None, None),
         ("POST", f"{base}/contacts/123/resync", None, None),
         ("GET", f"{base}/contacts", None, {"source": "crm", "type": "customer"}),
         ("GET", f"{base}/crm/search", None, {"module": "accounts", "name": "Acme"}),
@@ -149,6 +152,8 @@ def test_resync_applies_the_crm_record_to_the_inventory_contact_now(env, api):
     assert values["billing_address"]["city"] == "Berlin"  # the CRM's value, re-synced from the CRM
     newest = env.store.list_runs(env.integration_id, limit=1).items[0]
     assert (newest.trigger.value, newest.status.value, newest.counts.updated) == ("resync", "done", 1)
+    assert (newest.progress.phase, newest.progress.read, newest.progress.written, newest.failure_count) == (
+        "done", 1, 1, 0)
 
 
 def test_resync_answers_404_for_a_contact_not_linked_to_the_crm(env, api):

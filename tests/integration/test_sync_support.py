@@ -224,4 +224,9 @@ class SyncEnv:
                 return found
 
     def failures(self, run: SyncRun) -> list:
-        return self.store.list_run_failures(run.run_id)
+        found, cursor = [], None
+        while True:
+            page = self.store.list_run_failures(run.run_id, limit=100, cursor=cursor)
+            found += page.items
+            if not (cursor := page.next_cursor):
+                return found

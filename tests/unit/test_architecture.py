@@ -51,7 +51,7 @@ def handler_imports(path: Path) -> list[str]:
 
 def test_handlers_import_only_runtime_api_and_observability():
     handlers = sorted((ROOT / "functions").glob("*/app.py"))
-    assert len(handlers) == 6
+    assert len(handlers) == 7
     for handler in handlers:
         imports = handler_imports(handler)
         assert imports, handler

@@ -153,9 +153,12 @@ def test_runs_and_failures_of_an_integration(aws):
     of_run = crmsync_json("integrations", "failures", integration.integration_id, "--run", run["run_id"])["failures"]
 
     assert (listed["run_id"], listed["trigger"], listed["status"]) == (run["run_id"], "manual", "queued")
-    assert listed["failures"] == [{"side": "inventory", "record_id": "4815000000044001",
-                                   "reason": "duplicate contact name"}]
+    assert (listed["progress"]["phase"], listed["progress"]["read"]) == ("crm:Accounts", 0)
+    assert "failures" not in listed  # a run's failures are listed on their own: failures --run
     assert [f["record_id"] for f in open_failures] == [f["record_id"] for f in of_run] == ["4815000000044001"]
+    assert of_run[0]["reason"] == "duplicate contact name"
+    assert main.main(["integrations", "failures", integration.integration_id, "--run", "r-unknown"],
+                     out=io.StringIO()) == 2
     assert crmsync_json("integrations", "failures", integration.integration_id, "--module", "items")["failures"] == []
     assert "duplicate contact name" in crmsync("integrations", "failures", integration.integration_id)
 
@@ -169,6 +172,25 @@ def test_sync_now_queues_a_run_message_as_the_api_does(aws):
     assert SyncMessage.model_validate(message).run_id == run["run_id"]
     assert (message["integration_id"], message["module"], message["trigger"]) == (
         integration.integration_id, "customers", "manual")
+
+
+def test_retry_failures_queues_a_retry_run_when_there_are_many_as_the_api_does(aws, capsys):
+    integration = connected(aws, aws.tenants.create_tenant("Acme").tenant_id)
+    iid, now = integration.integration_id, datetime.now(UTC)
+    assert crmsync("integrations", "retry-failures", iid) == "retried 0: 0 synced, 0 still failing\n"
+    aws.store.record_failures([Failure(
+        integration_id=iid, run_id="r-0", module=Module.CUSTOMERS, side=Side.CRM, record_id=f"57257670000{n:05}",
+        reason="inventory refused the customer", first_seen=now, last_seen=now,
+    ) for n in range(26)])
+
+    [run] = crmsync_json("integrations", "retry-failures", iid, "--module", "customers")["runs"]
+
+    [message] = queue_messages(aws.settings.sync_queue_url)
+    assert (run["module"], run["status"], message["run_id"], message["trigger"]) == (
+        "customers", "queued", run["run_id"], "retry")
+    assert aws.store.get_run(iid, run["run_id"]).phase == "retry:crm"
+    crmsync("integrations", "retry-failures", iid, "--record", "5725767000000001", expect=2)
+    assert "--record needs --module" in capsys.readouterr().err
 
 
 def test_sync_now_refuses_a_paused_integration_with_the_api_reason(aws, capsys):

@@ -203,6 +203,7 @@ def test_read_shows_defaults_with_version_0_when_never_saved(aws, handler, sandb
     )
     assert body["preferences"]["crm_source"] == "accounts"
     assert body["preferences"]["direction"] == "two_way"
+    assert body["progress"] is None  # no run yet
 
 
 def test_read_shows_last_run_and_counts_when_a_run_reported(aws, handler, sandboxes, tenant):

@@ -4,6 +4,7 @@ import time
 import pytest
 
 from crmsync.adapters.pacer import ConcurrencyCap, PacerPool, TokenBucket
+from crmsync.ports.budget import CallBudget
 
 
 class FakeTime:
@@ -94,6 +95,25 @@ def test_threads_share_one_budget_when_calling_concurrently():
 def test_bucket_is_refused_when_burst_does_not_fit_the_limit(limit, burst):
     with pytest.raises(ValueError):
         TokenBucket(limit, 1.0, burst=burst)
+
+
+def test_budget_is_the_limit_less_the_calls_of_the_last_window_and_the_pace_is_the_refill_rate():
+    fake = FakeTime()
+    bucket = TokenBucket(100, 60.0, clock=fake.clock, sleep=fake.sleep)
+    assert bucket.budget() == CallBudget(left=100, per_second=1.5)  # 90 a minute after the burst of 10
+
+    starts_of(bucket, fake, 30)  # 10 at once, then 20 paced: the last starts at 20 / 1.5 s
+    assert fake.now == pytest.approx(40 / 3)
+    assert bucket.budget().left == 70
+
+    fake.now = 60.5  # the burst's calls left the window; the paced ones (started from 2/3 s on) not yet
+    assert bucket.budget().left == 80
+    fake.now += 60.0
+    assert bucket.budget().left == 100
+
+
+def test_a_concurrency_cap_knows_no_budget():
+    assert ConcurrencyCap(2).budget() == CallBudget()
 
 
 def test_concurrency_cap_holds_calls_in_flight_to_the_limit():

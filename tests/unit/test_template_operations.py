@@ -54,7 +54,7 @@ def emitted_metrics() -> set[str]:
 # ------------------------------------------------------------------ alarms
 def test_every_function_has_an_errors_and_a_throttles_alarm(template):
     functions = template.of_type("AWS::Serverless::Function")
-    assert len(functions) == 6
+    assert len(functions) == 7
     for logical_id in functions:
         for metric in ("Errors", "Throttles"):
             alarm = alarm_for(template, "AWS/Lambda", metric, FunctionName={"Ref": logical_id})

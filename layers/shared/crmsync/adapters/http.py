@@ -20,6 +20,7 @@ from tenacity import (
 )
 
 from crmsync.adapters.pacer import Pacer
+from crmsync.ports.budget import CallBudget
 from crmsync.ports.errors import Unavailable, VendorError, VendorSystem
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class VendorHttp:
     """Sends vendor API calls: paced, authorised by `auth`, retried when retryable.
 
     `base_url` is read on every attempt, so the API host can come from the token response.
+    `budget_header` names the vendor's header of calls left, when it sends one.
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class VendorHttp:
         policy: RetryPolicy | None = None,
         pacer: Pacer | None = None,
         sleep: Callable[[float], None] | None = None,
+        budget_header: str | None = None,
     ):
         self.system = system
         self._client = client
@@ -68,6 +71,8 @@ class VendorHttp:
         self._policy = policy or RetryPolicy()
         self._pacer = pacer
         self._sleep = sleep
+        self._budget_header = budget_header
+        self._calls_left: int | None = None
 
     def request(
         self,
@@ -100,6 +105,8 @@ class VendorHttp:
                     )
                 except httpx.TransportError as exc:
                     raise self._transport_error(exc, idempotent) from exc
+            if self._budget_header:
+                self._calls_left = _int_header(response, self._budget_header)
             error = self._classify(response)
             if error is None:
                 return response
@@ -108,6 +115,12 @@ class VendorHttp:
             raise error
 
         return self._retrying(method, path)(attempt)
+
+    def budget(self) -> CallBudget:
+        """Calls left as the vendor's last answer told them, else as the pacer counts; the pacer's pace."""
+        paced = self._pacer.budget() if self._pacer else CallBudget()
+        left = self._calls_left if self._budget_header else paced.left
+        return CallBudget(left=left, per_second=paced.per_second)
 
     def close(self) -> None:
         self._client.close()
@@ -161,6 +174,13 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     try:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
+        return None
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
         return None
 
 

@@ -180,6 +180,7 @@ def authorized_http(
     pacer: Pacer | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] | None = None,
+    budget_header: str | None = None,
 ) -> VendorHttp:
     """A VendorHttp for one side of an integration: its data centre (or base URL), tokens and retries.
 
@@ -198,6 +199,7 @@ def authorized_http(
         policy=policy,
         pacer=pacer,
         sleep=sleep,
+        budget_header=budget_header,
     )
 
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
+
+from crmsync.ports.budget import CallBudget
 
 
 class Pacer(Protocol):
     def slot(self) -> AbstractContextManager[None]:
         """Hold a slot for the duration of one API call (waits until one is free)."""
+        ...
+
+    def budget(self) -> CallBudget:
+        """Calls left and the pace, as far as the calls through this pacer go."""
         ...
 
 
@@ -45,6 +52,7 @@ class TokenBucket:
         self._lock = threading.Lock()
         self._tokens = self._capacity
         self._updated = clock()
+        self._starts: deque[float] = deque()  # when the calls of the last window start (or started)
 
     def acquire(self) -> None:
         """Wait until a call may start."""
@@ -54,6 +62,8 @@ class TokenBucket:
             self._updated = now
             self._tokens -= 1
             delay = -self._tokens / self._rate if self._tokens < 0 else 0.0
+            self._starts.append(now + delay)
+            self._forget_before(now - self.window)
         if delay > 0:
             self._sleep(delay)
 
@@ -61,6 +71,17 @@ class TokenBucket:
     def slot(self) -> Iterator[None]:
         self.acquire()
         yield
+
+    def budget(self) -> CallBudget:
+        """`limit` less the calls started (or waiting to start) in the last `window` seconds; the
+        pace is the refill rate, what calls flow at once the burst is spent."""
+        with self._lock:
+            self._forget_before(self._clock() - self.window)
+            return CallBudget(left=max(0, self.limit - len(self._starts)), per_second=self._rate)
+
+    def _forget_before(self, horizon: float) -> None:
+        while self._starts and self._starts[0] <= horizon:
+            self._starts.popleft()
 
 
 class ConcurrencyCap:
@@ -73,6 +94,9 @@ class ConcurrencyCap:
     def slot(self) -> Iterator[None]:
         with self._semaphore:
             yield
+
+    def budget(self) -> CallBudget:
+        return CallBudget()  # a cap on calls in flight says nothing of a budget
 
 
 class PacerPool:

@@ -9,10 +9,13 @@ from crmsync.api.body_guard import refuse_body
 from crmsync.api.routers import (
     activity,
     connect,
+    console,
     crm_side,
     deals,
+    failures,
     integration_settings,
     integrations,
+    module_views,
     modules,
     sync,
     webhooks,
@@ -23,12 +26,15 @@ LIFECYCLE_ROUTERS = (
     connect.router,
     integration_settings.router,
     modules.router,
+    module_views.router,
     activity.router,
     deals.router,
     crm_side.router,
     sync.router,
+    failures.router,
 )
 WEBHOOK_ROUTERS = (webhooks.router,)
+CONSOLE_ROUTERS = (console.router,)
 
 
 def create_resolver(*routers) -> APIGatewayRestResolver:
@@ -61,3 +67,7 @@ def lifecycle_resolver() -> APIGatewayRestResolver:
 
 def webhook_resolver() -> APIGatewayRestResolver:
     return create_resolver(*WEBHOOK_ROUTERS)
+
+
+def console_resolver() -> APIGatewayRestResolver:
+    return create_resolver(*CONSOLE_ROUTERS)

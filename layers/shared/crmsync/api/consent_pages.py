@@ -1,4 +1,5 @@
-"""The pages the OAuth callback answers with: plain HTML, no script, nothing from another origin."""
+"""What the OAuth callback answers with: plain HTML pages, no script, nothing from another origin;
+on success, a redirect to the console's organization picker."""
 
 from __future__ import annotations
 
@@ -36,24 +37,18 @@ def page(status: int, title: str, body_html: str) -> Response[str]:
     )
 
 
-def failure_page(reason: str, message: str) -> Response[str]:
+def failure_page(reason: str, message: str, console_url: str) -> Response[str]:
     """What went wrong and what to do; nothing was stored."""
-    return page(400, TITLES.get(reason, "The connect did not go through"), f"<p>{escape(message)}</p>")
-
-
-def consented_page(attempt: ConnectAttempt) -> Response[str]:
-    """The grant is stored; the admin picks the organizations next (the seed's "Select Organization")."""
-
-    def listing(choices) -> str:
-        items = "".join(f"<li>{escape(c.name)} <code>{escape(c.id)}</code></li>" for c in choices)
-        return f"<ul>{items}</ul>" if items else "<p>None.</p>"
-
     return page(
-        200,
-        "Consent received",
-        "<p>Zoho granted access. Now pick one organization of each side to connect: go back to the "
-        "console and open the connect in progress "
-        f"(<code>{escape(attempt.connect_id)}</code>).</p>"
-        f"<h2>CRM organization</h2>{listing(attempt.crm_orgs)}"
-        f"<h2>Inventory organizations</h2>{listing(attempt.inventory_orgs)}",
+        400,
+        TITLES.get(reason, "The connect did not go through"),
+        f'<p>{escape(message)}</p><p><a href="{escape(console_url)}#/connect">Connect again</a></p>',
     )
+
+
+def consented_redirect(attempt: ConnectAttempt, console_url: str) -> Response[str]:
+    """The grant is stored: on to the console's "Select Organization" step for this connect."""
+    target = f"{console_url}#/connect/{attempt.connect_id}"
+    response = page(303, "Consent received", f'<p><a href="{escape(target)}">Pick the organizations</a></p>')
+    response.headers["Location"] = target
+    return response

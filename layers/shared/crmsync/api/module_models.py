@@ -1,4 +1,4 @@
-"""Bodies of the module routes (M1-M9, S7): preferences in and out, status, fields for mapping."""
+"""Bodies of the module routes (M1-M9, S7): preferences in and out, status, fields for mapping, views."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from crmsync.domain.models import (
     ModuleStatus,
     ModuleViews,
     RunCounts,
+    RunProgress,
 )
+from crmsync.ports.crm import CrmCustomView
 from crmsync.services.modules import CrmFieldEntry, InventoryFieldEntry, ModuleFields
 
 FieldName = Annotated[str, Field(min_length=1, max_length=100)]
@@ -100,8 +102,33 @@ class RunCountsOut(BaseModel):
         return None if counts is None else cls(**counts.model_dump())
 
 
+class CallsLeftOut(BaseModel):
+    """Calls left in each vendor's budget as the syncing process last knew them; null: unknown."""
+
+    crm: int | None
+    inventory: int | None
+
+
+class ProgressOut(BaseModel):
+    """Where a run is: its phase (`done` when finished), records read and written so far, the total
+    it reads once the vendors have told it, the vendors' budgets, and an estimate of the seconds left."""
+
+    phase: str
+    read: int
+    written: int
+    total: int | None
+    budget: CallsLeftOut
+    eta_seconds: int | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, progress: RunProgress | None) -> ProgressOut | None:
+        return None if progress is None else cls(**progress.model_dump())
+
+
 class ModuleOut(BaseModel):
-    """A module's preferences (version 0: never saved, the defaults) and its status (M8)."""
+    """A module's preferences (version 0: never saved, the defaults) and its status (M8), with the
+    progress of its current or last run."""
 
     integration_id: str
     module: Module
@@ -111,10 +138,11 @@ class ModuleOut(BaseModel):
     status: ModuleStatus
     last_run_id: str | None = None
     last_run_counts: RunCountsOut | None = None
+    progress: ProgressOut | None = None
     updated_at: datetime | None = None
 
     @classmethod
-    def of(cls, preferences: ModulePreferences) -> ModuleOut:
+    def of(cls, preferences: ModulePreferences, progress: RunProgress | None = None) -> ModuleOut:
         return cls(
             integration_id=preferences.integration_id,
             module=preferences.module,
@@ -124,6 +152,7 @@ class ModuleOut(BaseModel):
             status=preferences.status,
             last_run_id=preferences.last_run_id,
             last_run_counts=RunCountsOut.of(preferences.last_run_counts),
+            progress=ProgressOut.of(progress),
             updated_at=preferences.updated_at,
         )
 
@@ -204,3 +233,20 @@ class ModuleFieldsOut(BaseModel):
             inventory_fields=[InventoryFieldOut.of(entry) for entry in listing.inventory_fields],
             default_map=[DefaultPairOut.of(pair) for pair in listing.default_map],
         )
+
+
+class ViewOut(BaseModel):
+    id: str
+    name: str
+    system: bool  # the CRM's own view ("All Accounts"), not one a user made
+
+    @classmethod
+    def of(cls, view: CrmCustomView) -> ViewOut:
+        return cls(id=view.id, name=view.display_value or view.name or view.id, system=view.system_defined)
+
+
+class ModuleViewsOut(BaseModel):
+    """The CRM's custom views of each CRM module a module may read, by `views` key (M5): an id is
+    what the preferences' `views` take."""
+
+    views: dict[str, list[ViewOut]]

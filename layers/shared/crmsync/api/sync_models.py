@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from crmsync.api.module_models import RunCountsOut
+from crmsync.api.module_models import ProgressOut, RunCountsOut
 from crmsync.contracts.strict import Strict
 from crmsync.domain.models import Failure, Module, RunStatus, SyncRun, Trigger
 from crmsync.ports.inventory import InventoryRecord
@@ -69,8 +69,16 @@ class OpenFailureList(BaseModel):
     next_cursor: str | None = None
 
 
+class RunFailureList(BaseModel):
+    """A run's failures, a page at a time (`GET .../runs/{run_id}/failures`)."""
+
+    failures: list[FailureOut]
+    next_cursor: str | None = None
+
+
 class RunOut(BaseModel):
-    """One run of the history (S5)."""
+    """One run of the history (S5): `failure_count` records failed in it (listed by
+    `GET .../runs/{run_id}/failures`); `progress` is null for a run stored before progress was kept."""
 
     run_id: str
     module: Module
@@ -80,10 +88,11 @@ class RunOut(BaseModel):
     ended_at: datetime | None = None
     counts: RunCountsOut
     error: str | None = None
-    failures: list[FailureOut] = []
+    failure_count: int
+    progress: ProgressOut | None = None
 
     @classmethod
-    def of(cls, run: SyncRun, failures: list[Failure]) -> RunOut:
+    def of(cls, run: SyncRun) -> RunOut:
         return cls(
             run_id=run.run_id,
             module=run.module,
@@ -93,7 +102,9 @@ class RunOut(BaseModel):
             ended_at=run.ended_at,
             counts=RunCountsOut(**run.counts.model_dump()),
             error=run.error,
-            failures=[FailureOut.of(f) for f in failures],
+            # a run stored before failures were counted: its failed outcomes
+            failure_count=run.counts.failed if run.failure_count is None else run.failure_count,
+            progress=ProgressOut.of(run.progress),
         )
 
 

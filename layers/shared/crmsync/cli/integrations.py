@@ -1,8 +1,9 @@
-"""Integrations across tenants: list, status, runs, failures, sync-now, pause, resume.
+"""Integrations across tenants: list, status, runs, failures, retry-failures, sync-now, pause, resume.
 
 An operator names an integration, not a tenant: each command reads the integration first and acts
 as its tenant, through the services the API calls (`services.sync.manual.sync_now`,
-`services.lifecycle.pause`), so the state rules (409s) and the activity log are the API's own.
+`services.sync.retry.retry_failures`, `services.lifecycle.pause`), so the state rules (409s) and the
+activity log are the API's own.
 JSON output uses the API's response models, with the tenant id added.
 """
 
@@ -12,7 +13,7 @@ from crmsync.api.models import IntegrationOut
 from crmsync.api.sync_models import RunOut
 from crmsync.cli.output import print_json, print_table
 from crmsync.domain.errors import NotFoundError
-from crmsync.domain.models import Integration, IntegrationState, Module
+from crmsync.domain.models import Integration, IntegrationState, Module, Side
 
 MODULES = [m.value for m in Module]
 PAGE = 100
@@ -20,7 +21,8 @@ PAGE = 100
 
 def register(sub, command) -> None:
     group = sub.add_parser(
-        "integrations", help="integrations of every tenant: list, status, runs, failures, sync-now, pause, resume",
+        "integrations",
+        help="integrations of every tenant: list, status, runs, failures, retry-failures, sync-now, pause, resume",
         description="Integrations of every tenant. Commands that change something act as the integration's "
         "tenant, through the same services as the API.",
     )
@@ -34,7 +36,8 @@ def register(sub, command) -> None:
     status = command(commands, "status", status_of, help="one integration: state, channel, modules, last runs")
     _integration_argument(status)
 
-    runs = command(commands, "runs", list_runs, help="an integration's runs, newest first, with their failures")
+    runs = command(commands, "runs", list_runs,
+                   help="an integration's runs, newest first, with their progress and failure counts")
     _integration_argument(runs)
     runs.add_argument("--limit", type=int, default=20, metavar="N", help="how many runs (default 20, at most 100)")
 
@@ -44,6 +47,14 @@ def register(sub, command) -> None:
     failures.add_argument("--module", choices=MODULES, help="only this module's failures")
     failures.add_argument("--run", metavar="RUN_ID", help="the failures recorded by this run instead of the open ones")
     failures.add_argument("--limit", type=int, default=100, metavar="N", help="at most this many (default 100)")
+
+    retrying = command(commands, "retry-failures", retry_failures,
+                       help="retry open failures now, or as queued retry runs when there are many, "
+                       "as POST /integrations/{id}/failures/retry")
+    _integration_argument(retrying)
+    retrying.add_argument("--module", choices=MODULES, help="only this module's failures (needed with --record)")
+    retrying.add_argument("--record", metavar="RECORD_ID", help="only this record's failure (see failures)")
+    retrying.add_argument("--side", choices=[s.value for s in Side], help="only failures of records on this side")
 
     sync_now = command(commands, "sync-now", sync_integration_now,
                        help="queue a run of each module now (S3), as POST /integrations/{id}/sync")
@@ -116,7 +127,7 @@ def status_of(args, ctx) -> int:
     for module in out["modules"]:
         run = store.get_run(integration.integration_id, module["last_run_id"]) if module["last_run_id"] else None
         if run is not None:
-            last_runs[module["module"]] = RunOut.of(run, []).model_dump(mode="json")
+            last_runs[module["module"]] = RunOut.of(run).model_dump(mode="json")
     open_failures = store.list_open_failures(integration.integration_id, limit=PAGE)
     failures = f"{len(open_failures.items)}{'+' if open_failures.next_cursor else ''}"
     if ctx.as_json:
@@ -157,20 +168,21 @@ def list_runs(args, ctx) -> int:
     store = ctx.container.store
     integration = _integration(ctx, args.integration_id)
     page = store.list_runs(integration.integration_id, limit=max(1, min(args.limit, 100)))
-    runs = [RunOut.of(run, store.list_run_failures(run.run_id)) for run in page.items]
+    runs = [RunOut.of(run) for run in page.items]
     if ctx.as_json:
         print_json({"runs": runs}, ctx.out)
         return 0
     rows = [
         {
             "run_id": r.run_id, "module": r.module, "trigger": r.trigger, "status": r.status,
-            "started_at": r.started_at, "ended_at": r.ended_at,
-            "added": r.counts.added, "updated": r.counts.updated, "failed": r.counts.failed, "error": r.error,
+            "phase": r.progress.phase if r.progress else None,
+            "started_at": r.started_at, "ended_at": r.ended_at, "added": r.counts.added,
+            "updated": r.counts.updated, "failures": r.failure_count, "error": r.error,
         }
         for r in runs
     ]
-    columns = ["run_id", "module", "trigger", "status", "started_at", "ended_at", "added", "updated", "failed",
-               "error"]
+    columns = ["run_id", "module", "trigger", "status", "phase", "started_at", "ended_at", "added", "updated",
+               "failures", "error"]
     print_table(rows, columns, ctx.out, empty="no runs yet")
     return 0
 
@@ -179,8 +191,10 @@ def list_failures(args, ctx) -> int:
     store = ctx.container.store
     integration = _integration(ctx, args.integration_id)
     if args.run:
-        found = [f for f in store.list_run_failures(args.run) if f.integration_id == integration.integration_id]
-        found = [f for f in found if args.module is None or f.module == args.module][: args.limit]
+        if store.get_run(integration.integration_id, args.run) is None:
+            raise NotFoundError(f"no run {args.run} of integration {integration.integration_id}")
+        found = store.list_run_failures(args.run, limit=args.limit).items
+        found = [f for f in found if args.module in (None, f.module)]
     else:
         module = Module(args.module) if args.module else None
         found = store.list_open_failures(integration.integration_id, module=module, limit=args.limit).items
@@ -194,6 +208,37 @@ def list_failures(args, ctx) -> int:
 
 
 # ------------------------------------------------------------------ changing
+def retry_failures(args, ctx) -> int:
+    from crmsync.api.failure_models import RetriedOut
+    from crmsync.services.sync import retry
+
+    integration = _integration(ctx, args.integration_id)
+    if args.record and not args.module:
+        raise ValueError("--record needs --module: the module the record failed in")
+    outcome = retry.retry_failures(
+        ctx.deps, integration.tenant_id, integration.integration_id,
+        module=Module(args.module) if args.module else None, record_id=args.record,
+        side=Side(args.side) if args.side else None,
+    )
+    if not isinstance(outcome, retry.Retried):
+        runs = [{"module": r.module.value, "run_id": r.run_id, "status": r.status.value} for r in outcome]
+        if ctx.as_json:
+            print_json({"integration_id": integration.integration_id, "runs": runs}, ctx.out)
+        else:
+            print(f"more than {retry.INLINE_LIMIT} open failures: retry runs queued", file=ctx.out)
+            print_table(runs, ["module", "run_id", "status"], ctx.out, empty="nothing queued")
+        return 0
+    done = RetriedOut.of(outcome)
+    if ctx.as_json:
+        print_json({"integration_id": integration.integration_id, **done.model_dump(mode="json")}, ctx.out)
+        return 0
+    print(f"retried {done.retried}: {done.synced} synced, {len(done.still_failing)} still failing", file=ctx.out)
+    if done.still_failing:
+        rows = [f.model_dump() for f in done.still_failing]
+        print_table(rows, ["module", "side", "record_id", "last_seen", "reason"], ctx.out, empty="")
+    return 0
+
+
 def sync_integration_now(args, ctx) -> int:
     from crmsync.services.sync import manual
 

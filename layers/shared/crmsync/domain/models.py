@@ -105,6 +105,7 @@ class Trigger(StrEnum):
     MANUAL = "manual"
     WEBHOOK = "webhook"
     RESYNC = "resync"
+    RETRY = "retry"
 
 
 class CrmSource(StrEnum):
@@ -355,6 +356,25 @@ class Cursor(DomainModel):
     updated_at: Timestamp
 
 
+class CallsLeft(DomainModel):
+    """Calls left in each vendor's budget, as far as the process that saved the progress knew."""
+
+    crm: int | None = None
+    inventory: int | None = None
+
+
+class RunProgress(DomainModel):
+    """Where a run is, for a console to show (`services.sync.progress` says how it is measured)."""
+
+    phase: str
+    read: int = 0
+    written: int = 0
+    total: int | None = None
+    budget: CallsLeft = CallsLeft()
+    eta_seconds: int | None = None
+    updated_at: Timestamp
+
+
 class SyncRun(DomainModel):
     """One run of one module, as listed in the run history (S5)."""
 
@@ -372,6 +392,8 @@ class SyncRun(DomainModel):
     step: int = 0  # the next step to run; a queue message for another step is stale
     phase: str | None = None  # where the run is (runtime-defined, e.g. "index", "crm", "inventory")
     page_cursor: str | None = None  # the listing position of the next step within the phase
+    failure_count: int | None = None  # records that failed in the run; None: stored before they were counted
+    progress: RunProgress | None = None  # as of the last step saved
 
 
 class Failure(DomainModel):
@@ -385,6 +407,7 @@ class Failure(DomainModel):
     reason: str
     first_seen: Timestamp
     last_seen: Timestamp
+    record_kind: str | None = None  # RecordKind value: where a retry reads the record again
 
 
 class ActivityEntry(DomainModel):

@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from crmsync.domain.automation import Deal, DealChange, StageRule
+from crmsync.ports.budget import CallBudget
 
 SortBy = Literal["id", "Created_Time", "Modified_Time"]
 SortOrder = Literal["asc", "desc"]
@@ -126,6 +127,7 @@ class CrmCustomView(_Wire):
     name: str | None = None
     display_value: str | None = None
     system_name: str | None = None
+    system_defined: bool = False  # the CRM's own views ("All Accounts"), not made by a user
     default: bool = False
 
 
@@ -217,7 +219,9 @@ class CrmPort(Protocol):
         """Field settings of a module (`settings/fields?module=`)."""
         ...
 
-    def list_custom_views(self, module: str) -> list[CrmCustomView]: ...
+    def list_custom_views(self, module: str) -> list[CrmCustomView]:
+        """The module's custom views, every page (`settings/custom_views?module=`); an id is what `cvid` takes."""
+        ...
 
     def iter_record_pages(
         self,
@@ -305,4 +309,9 @@ class CrmPort(Protocol):
 
     def iter_deal_changes(self, modified_since: datetime) -> Iterator[list[DealChange]]:
         """Deals modified after `modified_since`, oldest change first, a page at a time."""
+        ...
+
+    def call_budget(self) -> CallBudget:
+        """Credits left today as the CRM's last answer told them (`X-API-CREDITS-REMAINING`, sent
+        once half of the day's credits are spent; unknown before); not paced."""
         ...

@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from crmsync.domain.automation import InvoiceStanding
+from crmsync.ports.budget import CallBudget
 
 TransactionKind = Literal["estimates", "salesorders", "invoices", "purchaseorders", "expenses"]
 TransactionStatus = Literal[
@@ -211,4 +212,8 @@ class InventoryPort(Protocol):
 
     def list_custom_fields(self, entity: CustomFieldEntity | None = None) -> list[InventoryCustomField]:
         """Custom field definitions (of one entity, or all); values travel in `custom_fields` of records."""
+        ...
+
+    def call_budget(self) -> CallBudget:
+        """The organization's calls left in the pacer's window (this process's calls only) and its pace."""
         ...

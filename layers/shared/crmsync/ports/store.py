@@ -200,19 +200,35 @@ class RunStore(Protocol):
         """ConflictError(current=status) unless the stored run is in `expected_status`."""
         ...
 
-    def record_failures(self, failures: Sequence[Failure]) -> None:
-        """Adds them to their runs and to the open failures (keeping each one's first_seen)."""
+    def record_failures(self, failures: Sequence[Failure], *, step: int = 0) -> int:
+        """Adds them to their runs and to the open failures (keeping each one's first_seen).
+
+        Returns how many records are new among their run's failures: not recorded before, or first
+        recorded by this same `step` of the run (an earlier attempt whose step was not saved).
+        """
         ...
 
-    def list_run_failures(self, run_id: str) -> list[Failure]: ...
+    def list_run_failures(self, run_id: str, *, limit: int = 100, cursor: str | None = None) -> Page[Failure]:
+        """By side and record id."""
+        ...
+
     def list_open_failures(
         self,
         integration_id: str,
         *,
         module: Module | None = None,
+        side: Side | None = None,
         limit: int = 100,
         cursor: str | None = None,
-    ) -> Page[Failure]: ...
+    ) -> Page[Failure]:
+        """By module, side and record id; `side` needs `module`."""
+        ...
+
+    def get_open_failures(
+        self, integration_id: str, module: Module, side: Side, record_ids: Sequence[str]
+    ) -> dict[str, Failure]:
+        """Record id -> its open failure, for the ids that have one."""
+        ...
 
     def close_failures(
         self, integration_id: str, module: Module, side: Side, record_ids: Sequence[str]

@@ -1,5 +1,5 @@
 """Module preferences use cases (M1-M9, S7): save them, read them with their status, list the
-fields an admin can map.
+fields an admin can map and the CRM views a module can sync through.
 
 Saved preferences apply from the next run: the store bumps their version on every save and a run
 records the version it started with.
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from crmsync.contracts.queues import SyncMessage
 from crmsync.domain import module_rules as rules
+from crmsync.domain.crm_modules import CRM_MODULES
 from crmsync.domain.errors import ConflictError, InvalidFieldsError
 from crmsync.domain.field_catalog import (
     CRM_KINDS,
@@ -34,7 +35,7 @@ from crmsync.domain.models import (
     ModuleStatus,
 )
 from crmsync.observability import logger
-from crmsync.ports.crm import CrmField
+from crmsync.ports.crm import CrmCustomView, CrmField
 from crmsync.ports.inventory import InventoryPort
 from crmsync.ports.store import Store
 from crmsync.ports.vendors import VendorClients, VendorDirectory
@@ -167,6 +168,11 @@ def list_fields(clients: VendorClients, module: Module, crm_source: CrmSource | 
         inventory_fields=_inventory_fields(clients.inventory, module),
         default_map=default_map(module, source),
     )
+
+
+def list_views(clients: VendorClients, module: Module) -> dict[str, list[CrmCustomView]]:
+    """The CRM's custom views of each CRM module the module may read (M5), by `views` key."""
+    return {CRM_MODULES[m].key: clients.crm.list_custom_views(m) for m in crm_modules(module, None)}
 
 
 def _check_can_sync(integration: Integration, current: ModulePreferences | None) -> None:

@@ -12,11 +12,12 @@ import httpx
 
 from crmsync.adapters import ids as url_ids
 from crmsync.adapters.crm import wire
-from crmsync.adapters.crm.errors import classify, is_token_rejected
+from crmsync.adapters.crm.errors import CREDITS_REMAINING, classify, is_token_rejected
 from crmsync.adapters.http import RetryPolicy, VendorHttp, decode_json
 from crmsync.adapters.oauth import authorized_http
 from crmsync.adapters.pacer import Pacer
 from crmsync.domain.automation import Deal, DealChange, StageRule
+from crmsync.ports.budget import CallBudget
 from crmsync.ports.crm import (
     MAX_RECORDS_PER_WRITE,
     Criterion,
@@ -73,11 +74,15 @@ class ZohoCrmClient:
                 pacer=pacer,
                 clock=clock,
                 sleep=sleep,
+                budget_header=CREDITS_REMAINING,
             )
         )
 
     def close(self) -> None:
         self._http.close()
+
+    def call_budget(self) -> CallBudget:
+        return self._http.budget()
 
     # organization and settings
 

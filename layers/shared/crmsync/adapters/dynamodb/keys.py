@@ -110,8 +110,12 @@ def run_failure(run_id: str, side: Side, record_id: str) -> Key:
     return {"pk": run_partition(run_id), "sk": f"{FAIL_PREFIX}{side}#{record_id}"}
 
 
-def open_failure_prefix(module_name: Module | None = None) -> str:
-    return f"{OPENFAIL_PREFIX}{module_name}#" if module_name else OPENFAIL_PREFIX
+def open_failure_prefix(module_name: Module | None = None, side: Side | None = None) -> str:
+    if side is not None and module_name is None:
+        raise ValueError("open failures are listed by side within a module")
+    if module_name is None:
+        return OPENFAIL_PREFIX
+    return f"{OPENFAIL_PREFIX}{module_name}#" + (f"{side}#" if side else "")
 
 
 def open_failure(integration_id: str, module_name: Module, side: Side, record_id: str) -> Key:

@@ -13,9 +13,20 @@ from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundErr
 from crmsync.domain.models import Failure, Module, RunStatus, Side, SyncRun
 from crmsync.ports.store import Page
 
+FIRST_STEP = "first_step"  # on a run failure: the step of the run that first recorded it
+
 
 def open_failure_key(failure: Failure) -> dict[str, str]:
     return keys.open_failure(failure.integration_id, failure.module, failure.side, failure.record_id)
+
+
+def run_failure_key(failure: Failure) -> dict[str, str]:
+    return keys.run_failure(failure.run_id, failure.side, failure.record_id)
+
+
+def _run_failure_id(failure: Failure) -> tuple[str, str]:
+    key = run_failure_key(failure)
+    return key["pk"], key["sk"]
 
 
 class RunArea(StoreBase):
@@ -46,10 +57,14 @@ class RunArea(StoreBase):
             current = RunStatus(deserialize(err.item)["status"])
             raise ConflictError(f"the run is {current}", current=current) from None
 
-    def record_failures(self, failures: Sequence[Failure]) -> None:
+    def record_failures(self, failures: Sequence[Failure], *, step: int = 0) -> int:
+        recorded = {
+            (plain["pk"], plain["sk"]): plain.get(FIRST_STEP, -1)  # -1: recorded before steps were kept
+            for plain in map(deserialize, self._table.batch_get(map(run_failure_key, failures)))
+        }
+        first_steps = {_run_failure_id(f): recorded.get(_run_failure_id(f), step) for f in failures}
         self._table.batch_put(
-            encode(failure, keys.run_failure(failure.run_id, failure.side, failure.record_id))
-            for failure in failures
+            encode(f, run_failure_key(f) | {FIRST_STEP: first_steps[_run_failure_id(f)]}) for f in failures
         )
         known = {
             (failure.module, failure.side, failure.record_id): failure
@@ -64,22 +79,31 @@ class RunArea(StoreBase):
                 failure = failure.model_copy(update={"first_seen": earlier.first_seen})
             merged.append(encode(failure, open_failure_key(failure)))
         self._table.batch_put(merged)
+        return sum(1 for first in first_steps.values() if first == step)
 
-    def list_run_failures(self, run_id: str) -> list[Failure]:
+    def list_run_failures(self, run_id: str, *, limit: int = 100, cursor: str | None = None) -> Page[Failure]:
         listing = Listing(keys.run_partition(run_id), keys.FAIL_PREFIX)
-        return [decode(item, Failure) for item in self._table.query_all(listing)]
+        items, next_cursor = self._table.page(listing, limit=limit, cursor=cursor, newest_first=False)
+        return Page([decode(item, Failure) for item in items], next_cursor)
 
     def list_open_failures(
         self,
         integration_id: str,
         *,
         module: Module | None = None,
+        side: Side | None = None,
         limit: int = 100,
         cursor: str | None = None,
     ) -> Page[Failure]:
-        listing = Listing(keys.integration_partition(integration_id), keys.open_failure_prefix(module))
+        listing = Listing(keys.integration_partition(integration_id), keys.open_failure_prefix(module, side))
         items, next_cursor = self._table.page(listing, limit=limit, cursor=cursor, newest_first=False)
         return Page([decode(item, Failure) for item in items], next_cursor)
+
+    def get_open_failures(
+        self, integration_id: str, module: Module, side: Side, record_ids: Sequence[str]
+    ) -> dict[str, Failure]:
+        items = self._table.batch_get(keys.open_failure(integration_id, module, side, i) for i in record_ids)
+        return {failure.record_id: failure for failure in (decode(item, Failure) for item in items)}
 
     def close_failures(
         self, integration_id: str, module: Module, side: Side, record_ids: Sequence[str]

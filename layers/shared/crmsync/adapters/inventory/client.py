@@ -13,6 +13,7 @@ from crmsync.adapters.inventory.errors import ALREADY_IN_STATUS, classify, is_to
 from crmsync.adapters.oauth import authorized_http
 from crmsync.adapters.pacer import Pacer, TokenBucket
 from crmsync.domain.automation import InvoiceStanding
+from crmsync.ports.budget import CallBudget
 from crmsync.ports.errors import NotFound, ValidationFailed
 from crmsync.ports.inventory import (
     ContactQuery,
@@ -71,6 +72,9 @@ class ZohoInventoryClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def call_budget(self) -> CallBudget:
+        return self._http.budget()
 
     # organization and settings
 

@@ -9,13 +9,13 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from crmsync.api.consent_pages import consented_page, failure_page
+from crmsync.api.consent_pages import consented_redirect, failure_page
 from crmsync.api.errors import error_doc
 from crmsync.api.lifecycle_models import ConnectAttemptOut, ConnectCompleteIn, ConnectStarted
 from crmsync.api.models import IntegrationOut
 from crmsync.api.responses import ALWAYS, AUTH, BODY_ERRORS, VENDOR, created, ok
 from crmsync.api.tenancy import current_tenant
-from crmsync.api.urls import public_base_url
+from crmsync.api.urls import base_path, public_base_url
 from crmsync.contracts.connect import ConnectStartIn
 from crmsync.services import consent
 
@@ -26,6 +26,10 @@ NOT_SET_UP = {409: error_doc("This deployment has no OAuth client yet, or the co
 
 def _callback_url() -> str:
     return f"{public_base_url(router)}/oauth/callback"
+
+
+def _console_url() -> str:
+    return f"{base_path(router)}/console"
 
 
 @router.post(
@@ -45,7 +49,7 @@ def start_connect(body: Annotated[ConnectStartIn, Body()]) -> Response[ConnectSt
     security=[],
     responses=ALWAYS
     | {
-        200: {"description": "Consent received: the organizations it reaches", "content": {"text/html": {}}},
+        303: {"description": "Consent received: on to the console's organization picker", "content": {"text/html": {}}},
         400: {
             "description": "Declined, a bad, expired or used state, a refused code, or no OAuth client set up",
             "content": {"text/html": {}},
@@ -62,8 +66,8 @@ def oauth_callback(
             router.context["deps"], state=state, code=code, error=error, callback_url=_callback_url()
         )
     except consent.ConsentFailed as failed:
-        return failure_page(failed.reason, str(failed))
-    return consented_page(attempt)
+        return failure_page(failed.reason, str(failed), _console_url())
+    return consented_redirect(attempt, _console_url())
 
 
 @router.get(

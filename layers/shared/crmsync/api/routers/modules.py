@@ -11,9 +11,10 @@ from crmsync.api.errors import error_doc
 from crmsync.api.module_models import ModuleFieldsOut, ModuleOut, PreferencesIn
 from crmsync.api.responses import ALWAYS, AUTH, BODY_ERRORS, VENDOR, ok
 from crmsync.api.tenancy import current_tenant
-from crmsync.domain.models import CrmSource, Integration, Module
+from crmsync.domain.models import CrmSource, Integration, Module, ModulePreferences
 from crmsync.services import modules as service
 from crmsync.services.integrations import get_integration
+from crmsync.services.sync.runs import current_run
 
 router = Router()
 
@@ -38,6 +39,11 @@ def _integration(integration_id: str) -> Integration:
     return get_integration(store, current_tenant(router), integration_id)
 
 
+def _out(preferences: ModulePreferences) -> ModuleOut:
+    run = current_run(router.context["deps"].store, preferences)
+    return ModuleOut.of(preferences, run.progress if run else None)
+
+
 @router.put(
     "/integrations/<integration_id>/modules/<module>",
     summary="Save a module's preferences, optionally syncing now (M1-M9, S7)",
@@ -59,18 +65,18 @@ def save_module(
         version=preferences.version,
         sync_now=sync == "now",
     )
-    return ModuleOut.of(saved)
+    return _out(saved)
 
 
 @router.get(
     "/integrations/<integration_id>/modules/<module>",
-    summary="A module's preferences and status, with the last run's counts (M8)",
+    summary="A module's preferences and status, with its last run's counts and progress (M8)",
     responses=ok("The preferences with status") | READ_ERRORS,
 )
 def get_module(integration_id: IntegrationId, module: ModuleName) -> ModuleOut:
     integration = _integration(integration_id)
     store = router.context["deps"].store
-    return ModuleOut.of(service.read_preferences(store, integration, module))
+    return _out(service.read_preferences(store, integration, module))
 
 
 @router.get(

@@ -17,10 +17,12 @@ from crmsync.api.sync_models import (
     CrmContactOut,
     CrmRecordOut,
     CrmSearchOut,
+    FailureOut,
     ImportedOut,
     ImportIn,
     OpenFailureList,
     OpenFailureOut,
+    RunFailureList,
     RunList,
     RunOut,
     StartedRunOut,
@@ -29,13 +31,14 @@ from crmsync.api.sync_models import (
 )
 from crmsync.api.tenancy import current_tenant
 from crmsync.domain.errors import ConflictError, NotFoundError
-from crmsync.domain.models import IntegrationState, Module
+from crmsync.domain.models import IntegrationState, Module, SyncRun
 from crmsync.services.integrations import get_integration
 from crmsync.services.sync import manual, queries, resync
 from crmsync.services.sync.imports import import_crm_record
 
 router = Router()
 IntegrationId = Annotated[str, Path(max_length=64)]
+RunId = Annotated[str, Path(max_length=64)]
 
 
 
@@ -51,6 +54,15 @@ def _deps():
 
 def _integration(integration_id: str):
     return get_integration(_deps().store, current_tenant(router), integration_id)
+
+
+def _run(integration_id: str, run_id: str) -> SyncRun:
+    """The integration's run, checked to be the tenant's; NotFoundError otherwise."""
+    _integration(integration_id)
+    run = _deps().store.get_run(integration_id, run_id)
+    if run is None:
+        raise NotFoundError(f"No run {run_id}.")
+    return run
 
 
 @router.post(
@@ -75,10 +87,8 @@ def list_runs(
     cursor: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> RunList:
     _integration(integration_id)
-    store = _deps().store
-    page = store.list_runs(integration_id, limit=limit, cursor=cursor)
-    runs = [RunOut.of(run, store.list_run_failures(run.run_id)) for run in page.items]
-    return RunList(runs=runs, next_cursor=page.next_cursor)
+    page = _deps().store.list_runs(integration_id, limit=limit, cursor=cursor)
+    return RunList(runs=[RunOut.of(run) for run in page.items], next_cursor=page.next_cursor)
 
 
 @router.get(
@@ -99,16 +109,27 @@ def list_open_failures(
 
 @router.get(
     "/integrations/<integration_id>/runs/<run_id>",
-    summary="One run with its failures (S5)",
+    summary="One run, with its progress and how many records failed in it (S5)",
     responses=ok("The run") | COMMON,
 )
-def get_run(integration_id: IntegrationId, run_id: Annotated[str, Path(max_length=64)]) -> RunOut:
-    _integration(integration_id)
-    store = _deps().store
-    run = store.get_run(integration_id, run_id)
-    if run is None:
-        raise NotFoundError(f"No run {run_id}.")
-    return RunOut.of(run, store.list_run_failures(run_id))
+def get_run(integration_id: IntegrationId, run_id: RunId) -> RunOut:
+    return RunOut.of(_run(integration_id, run_id))
+
+
+@router.get(
+    "/integrations/<integration_id>/runs/<run_id>/failures",
+    summary="The records that failed in one run, with the vendor's reason, a page at a time (S5)",
+    responses=ok("The run's failures, a page at a time") | COMMON | CURSOR,
+)
+def list_run_failures(
+    integration_id: IntegrationId,
+    run_id: RunId,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+) -> RunFailureList:
+    run = _run(integration_id, run_id)
+    page = _deps().store.list_run_failures(run.run_id, limit=limit, cursor=cursor)
+    return RunFailureList(failures=[FailureOut.of(f) for f in page.items], next_cursor=page.next_cursor)
 
 
 @router.post(

@@ -86,9 +86,11 @@ class Applier:
     ctx: PlanContext
     run_id: str
     now: Clock
+    step: int = 0  # the run's step
     counts: Counter = field(default_factory=Counter)
     failures: list[Failure] = field(default_factory=list)
     synced: dict[Side, list[str]] = field(default_factory=lambda: {Side.CRM: [], Side.INVENTORY: []})
+    new_failures: int = 0  # records the flush added to the run's failures
     _existing: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ entry points
@@ -132,13 +134,14 @@ class Applier:
                 reason=reason,
                 first_seen=now,
                 last_seen=now,
+                record_kind=source.kind.value,
             )
         )
 
     def flush(self) -> RunCounts:
         """Stores the step's failures, closes those of records that synced; returns the counts."""
         if self.failures:
-            self.store.record_failures(self.failures)
+            self.new_failures = self.store.record_failures(self.failures, step=self.step)
         for side, ids in self.synced.items():
             if ids:
                 self.store.close_failures(self.ctx.integration_id, self.ctx.module, side, ids)

@@ -23,7 +23,7 @@ from crmsync.observability import bind, logger, metrics
 from crmsync.ports.errors import AuthorizationExpired, VendorError
 from crmsync.ports.store import Store
 from crmsync.services.deps import Deps
-from crmsync.services.sync import passes, phases, runs, streams
+from crmsync.services.sync import failed_records, passes, phases, progress, runs, streams
 from crmsync.services.sync.apply import Applier, fails_the_step
 from crmsync.services.sync.context import plan_context
 from crmsync.services.sync.state import Position, RunState, read_state
@@ -96,13 +96,14 @@ def _step(deps: Deps, integration: Integration, run: SyncRun) -> None:
         integration_id=run.integration_id, module=run.module, version=run.preferences_version, settings=state.settings
     )
     ctx = plan_context(clients.inventory, integration, snapshot, at)
-    applier = Applier(store, clients, ctx, run.run_id, deps.clock)
+    applier = Applier(store, clients, ctx, run.run_id, deps.clock, run.step)
     step = passes.Step(store, clients, ctx, state.settings, run, applier, at)
     phase = str(run.phase)
     position = state.position if state.position.started else _begin(step, phase, state)
     following = _do(step, phase, position)
     counts = _add(run.counts, applier.flush())
-    _save_and_continue(deps, run, state, phase, following, counts, at)
+    run = run.model_copy(update={"failure_count": (run.failure_count or 0) + applier.new_failures})
+    _save_and_continue(deps, run, state, phase, following, counts, at, step)
 
 
 def _begin(step: passes.Step, phase: str, state: RunState) -> Position:
@@ -134,6 +135,8 @@ def _do(step: passes.Step, phase: str, at: Position) -> Position | None:
         return passes.match_phase(step, Side.CRM, at)
     if phase == phases.MATCH_INVENTORY:
         return passes.match_phase(step, Side.INVENTORY, at)
+    if phase.startswith(phases.RETRY):
+        return failed_records.retry_phase(step, phases.side_of(phase), at)
     raise ValueError(f"unknown phase {phase!r}")
 
 
@@ -145,19 +148,35 @@ def _save_and_continue(
     following: Position | None,
     counts: RunCounts,
     at: datetime,
+    work: passes.Step,
 ) -> None:
     store = deps.store
-    if following is None:
-        phase_after = state.next_phase(phase)
-        if phase_after is None:
-            try:
-                runs.finish_run(store, run.model_copy(update={"step": run.step}), counts, deps.clock())
-            except ConflictError:
-                logger.info("another worker finished this step first")
-            return
-        following, phase = Position(), phase_after
+    next_phase = phase if following is not None else state.next_phase(phase)
+    unmatched = max(0, state.unmatched + work.staged - work.matched)
+    measured = progress.after_step(
+        run.progress,
+        next_phase or progress.DONE,
+        read=work.read,
+        counts=counts,
+        unmatched=unmatched,
+        clients=work.clients,
+        at=deps.clock(),
+    )
+    if next_phase is None:
+        try:
+            runs.finish_run(store, run.model_copy(update={"progress": measured}), counts, deps.clock())
+        except ConflictError:
+            logger.info("another worker finished this step first")
+        return
+    position = following if following is not None else Position()
     saved = runs.progressed(
-        run, state.model_copy(update={"position": following}), at, step=run.step + 1, phase=phase, counts=counts
+        run,
+        state.model_copy(update={"position": position, "unmatched": unmatched}),
+        at,
+        step=run.step + 1,
+        phase=next_phase,
+        counts=counts,
+        progress=measured,
     )
     try:
         store.save_run_step(saved, expected_step=run.step)

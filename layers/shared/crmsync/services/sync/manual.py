@@ -36,7 +36,7 @@ def sync_now(deps: Deps, tenant_id: str, integration_id: str, modules: Sequence[
     wanted = list(dict.fromkeys(modules)) if modules else sorted(configured, key=list(Module).index)
     if not wanted:
         raise ConflictError("No module is configured yet; save a module's preferences first.")
-    chosen = [_check(configured, module) for module in wanted]
+    chosen = [check_module(configured, module) for module in wanted]
     started = []
     for preferences in chosen:
         run = runs.start_run(deps, integration, preferences, Trigger.MANUAL)
@@ -49,7 +49,8 @@ def sync_now(deps: Deps, tenant_id: str, integration_id: str, modules: Sequence[
     return started
 
 
-def _check(configured: dict[Module, ModulePreferences], module: Module) -> ModulePreferences:
+def check_module(configured: dict[Module, ModulePreferences], module: Module) -> ModulePreferences:
+    """The module's preferences; ConflictError (409) unless it is configured and not paused."""
     preferences = configured.get(module)
     if preferences is None:
         raise ConflictError(f"The {module} module is not configured yet.", current="never_saved")

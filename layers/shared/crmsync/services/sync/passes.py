@@ -46,6 +46,9 @@ class Step:
     applier: Applier
     now: datetime
     started: float = field(default_factory=time.monotonic)
+    read: int = 0  # records read from the vendors' listings in this step
+    staged: int = 0  # records staged for the match phases
+    matched: int = 0  # staged records a match phase went through
 
     @property
     def integration_id(self) -> str:
@@ -63,18 +66,21 @@ class Step:
 def crm_pass(step: Step, crm_module: str, at: Position) -> Position | None:
     page = streams.read_crm(step.clients.crm, step.ctx, step.settings, crm_module, at)
     done = _sync_page(step, Side.CRM, page, at)
+    step.read += done
     return _checkpoint(step, streams.crm_stream(step.settings, crm_module), at, page, done)
 
 
 def inventory_pass(step: Step, at: Position) -> Position | None:
     page = streams.read_inventory(step.clients.inventory, step.module, at)
     done = _sync_page(step, Side.INVENTORY, page, at)
+    step.read += done
     return _inventory_checkpoint(step, at, page, done)
 
 
 def inventory_index(step: Step, at: Position) -> Position | None:
     """Fetch-only: the inventory side is only read to know its unlinked records (M4)."""
     page = streams.read_inventory(step.clients.inventory, step.module, at)
+    step.read += len(page.records)
     mapped = step.store.get_mappings(step.integration_id, step.module, Side.INVENTORY, [r.id for r in page.records])
     _index(step, Side.INVENTORY, [r for r in page.records if r.id not in mapped])
     return _inventory_checkpoint(step, at, page, len(page.records))
@@ -99,6 +105,7 @@ def deleted_pass(step: Step, crm_module: str, at: Position) -> Position | None:
     )
     page = next(pages, None)
     records = page.records if page else []
+    step.read += len(records)
     mappings = step.store.get_mappings(step.integration_id, step.module, Side.CRM, [r.id for r in records])
     for record in records:
         mapping = mappings.get(record.id)
@@ -149,6 +156,23 @@ def _sync_page(step: Step, side: Side, page: streams.StreamPage, at: Position) -
         done = len(page.records)
     _stage(step, side, unmapped)
     return done
+
+
+def sync_records(step: Step, side: Side, records: list[SourceRecord]) -> set[str]:
+    """Syncs records read one at a time (a retry) as a pass syncs a page, whatever version was
+    applied before: the mapped ones now, the others staged for the match phases. Returns the ids of
+    the records it staged."""
+    records = with_parents(step, side, records)
+    mappings = step.store.get_mappings(step.integration_id, step.module, side, [r.id for r in records])
+    unmapped: list[SourceRecord] = []
+    for record in records:
+        mapping = mappings.get(record.id)
+        if mapping is None or mapping.status is not MappingStatus.LINKED:
+            unmapped.append(record)
+        else:
+            unmapped += _sync_mapped(step, record, mapping)
+    _stage(step, side, unmapped)
+    return {r.id for r in unmapped}
 
 
 def _applied_already(record: SourceRecord, mapping: Mapping, *, summary: bool) -> bool:
@@ -243,6 +267,7 @@ def _stage(step: Step, side: Side, records: list[SourceRecord]) -> None:
         return
     _index(step, side, records)
     step.store.stage_records(step.run.run_id, records)
+    step.staged += len(records)
 
 
 def _index(step: Step, side: Side, records: list[SourceRecord]) -> None:
@@ -267,6 +292,7 @@ def match_phase(step: Step, side: Side, at: Position) -> Position | None:
     dropped: dict[Side, list[tuple[str, str]]] = {Side.CRM: [], Side.INVENTORY: []}
     cut = False
     for record in records:
+        step.matched += 1
         if record.id in own:
             continue
         key = keys[record.id]
@@ -320,6 +346,7 @@ def _stage_persons(step: Step, contact: SourceRecord) -> None:
     persons = persons_of(record)
     if persons:
         step.store.stage_records(step.run.run_id, persons)
+        step.staged += len(persons)
 
 
 def _full(step: Step, record: SourceRecord) -> SourceRecord | None:

@@ -29,6 +29,7 @@ from crmsync.ports.store import Store
 from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration
 from crmsync.services.modules import read_preferences
+from crmsync.services.sync import progress
 from crmsync.services.sync.apply import Applier
 from crmsync.services.sync.context import crm_fields, plan_context
 from crmsync.services.sync.kinds import CRM_MODULE
@@ -65,6 +66,9 @@ def resync_contact(deps: Deps, tenant_id: str, integration_id: str, contact_id: 
     decision = plan_record(ctx, from_crm_as(kind, crm_record), from_crm_now, inventory_side, [])
     applier.apply(decision, mapping, contact.values)
     counts = applier.flush()
+    done = progress.after_step(
+        None, progress.DONE, read=1, counts=counts, unmatched=0, clients=clients, at=deps.clock()
+    )
     store.create_run(
         SyncRun(
             integration_id=integration_id,
@@ -77,6 +81,8 @@ def resync_contact(deps: Deps, tenant_id: str, integration_id: str, contact_id: 
             started_at=at,
             ended_at=at,
             counts=counts,
+            failure_count=applier.new_failures,
+            progress=done,
         )
     )
     if applier.failures:

@@ -31,6 +31,7 @@ from crmsync.ports.queue import MessageQueue
 from crmsync.ports.store import Store
 from crmsync.services.deps import Deps
 from crmsync.services.integrations import update_integration
+from crmsync.services.sync import progress
 from crmsync.services.sync.context import writes_crm
 from crmsync.services.sync.phases import plan_phases
 from crmsync.services.sync.state import RunState, read_state, with_state
@@ -42,12 +43,18 @@ RECONNECT = "The CRM or inventory authorization was revoked or has expired: reco
 
 
 def new_run(
-    integration: Integration, preferences: ModulePreferences, trigger: Trigger, previous: SyncRun | None, at: datetime
+    integration: Integration,
+    preferences: ModulePreferences,
+    trigger: Trigger,
+    previous: SyncRun | None,
+    at: datetime,
+    plan: tuple[str, ...] | None = None,
 ) -> SyncRun:
-    """A queued run with the preferences as they are now (S7) and its phases fixed."""
+    """A queued run with the preferences as they are now (S7) and its phases fixed (`plan`: other
+    phases than the module's sync, e.g. a retry run's)."""
     settings = preferences.settings
     crm_first = integration.fetch_from_crm_first
-    plan = plan_phases(
+    plan = plan or plan_phases(
         preferences.module, settings, two_way=writes_crm(integration, preferences), crm_first=crm_first
     )
     unfinished = previous is not None and previous.status is RunStatus.FAILED
@@ -62,6 +69,8 @@ def new_run(
         queued_at=at,
         phase=plan[0],
         page_cursor=state.model_dump_json(),
+        failure_count=0,
+        progress=progress.start(plan[0], at),
     )
 
 
@@ -78,12 +87,13 @@ def claim_new_run(
     trigger: Trigger,
     status: ModuleStatus,
     at: datetime,
+    plan: tuple[str, ...] | None = None,
 ) -> SyncRun | None:
     """Creates a run unless the module has one queued or running (None then)."""
     previous = current_run(store, preferences)
     if previous is not None and previous.status not in FINISHED:
         return None
-    run = new_run(integration, preferences, trigger, previous, at)
+    run = new_run(integration, preferences, trigger, previous, at, plan)
     if not store.claim_module_run(
         integration.integration_id,
         preferences.module,
@@ -98,9 +108,15 @@ def claim_new_run(
     return run
 
 
-def start_run(deps: Deps, integration: Integration, preferences: ModulePreferences, trigger: Trigger) -> SyncRun | None:
-    """Queues a new run of the module (S3, S1); None when one is queued or running already."""
-    run = claim_new_run(deps.store, integration, preferences, trigger, ModuleStatus.QUEUED, deps.clock())
+def start_run(
+    deps: Deps,
+    integration: Integration,
+    preferences: ModulePreferences,
+    trigger: Trigger,
+    plan: tuple[str, ...] | None = None,
+) -> SyncRun | None:
+    """Queues a new run of the module (S3, S1, a retry); None when one is queued or running already."""
+    run = claim_new_run(deps.store, integration, preferences, trigger, ModuleStatus.QUEUED, deps.clock(), plan)
     if run is not None:
         deps.sync_queue.send(message_for(run))
     return run
@@ -143,7 +159,8 @@ def finish_run(store: Store, run: SyncRun, counts: RunCounts, at: datetime) -> N
 
 def fail_run(store: Store, run: SyncRun, reason: str, at: datetime) -> None:
     """Marks the run and the module failed with a reason a person can act on."""
-    failed = run.model_copy(update={"status": RunStatus.FAILED, "ended_at": at, "error": reason})
+    stopped = progress.stopped(run.progress, at)
+    failed = run.model_copy(update={"status": RunStatus.FAILED, "ended_at": at, "error": reason, "progress": stopped})
     try:
         store.save_run_step(failed, expected_step=run.step)
     except ConflictError:

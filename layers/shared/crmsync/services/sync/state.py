@@ -33,6 +33,7 @@ class RunState(BaseModel):
     position: Position = Position()
     progress_at: datetime | None = None  # the last saved step (a stalled run is re-queued)
     back_to: datetime | None = None  # an earlier run stopped unfinished: read again from its start
+    unmatched: int = 0  # records staged and not yet gone through by a match phase (for the ETA)
 
     def next_phase(self, current: str) -> str | None:
         index = self.plan.index(current) + 1
