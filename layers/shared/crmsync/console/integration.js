@@ -26,12 +26,16 @@ export function tabs(integration, current) {
 export async function render(id) {
   const integration = await loadIntegration(id);
   const live = integration.state === "active" || integration.state === "paused";
-  const moduleRows = integration.modules.map((m) => [
-    h("a", { href: `#/i/${id}/modules/${m.module}` }, m.module),
-    badge(m.status),
-    m.paused ? badge("paused") : "running on schedule",
-    m.last_run_id ? h("a", { href: `#/i/${id}/runs/${m.last_run_id}` }, "last run") : "—",
-  ]);
+  const moduleRows = MODULES.map((name) => {
+    const m = integration.modules.find((summary) => summary.module === name);
+    if (!m) return [h("a", { href: `#/i/${id}/modules/${name}` }, name), "not configured", "—", "—"];
+    return [
+      h("a", { href: `#/i/${id}/modules/${name}` }, name),
+      badge(m.status),
+      m.paused ? badge("paused") : "syncs on schedule",
+      m.last_run_id ? h("a", { href: `#/i/${id}/runs/${m.last_run_id}` }, "last run") : "—",
+    ];
+  });
   const channel = integration.notification_channel;
   show(
     orgName(integration),

@@ -108,7 +108,7 @@ function watch(id, module, first, panel) {
   let timer = null;
   onLeave(() => clearTimeout(timer));
   const paint = (status) => {
-    panel.replaceChildren(
+    panel.replaceChildren(...[
       h("h2", { id: "status-heading" }, "Status"),
       h("p", {}, "Status: ", badge(status.status), status.paused ? [" ", badge("paused")] : null,
         status.updated_at ? ` · saved ${when(status.updated_at)}` : ""),
@@ -121,7 +121,7 @@ function watch(id, module, first, panel) {
         }, { kind: "secondary" }),
         status.last_run_id ? h("a", { href: `#/i/${id}/runs/${status.last_run_id}` }, "Details of the last run") : null,
         h("a", { href: `#/i/${id}/runs` }, "Sync history")),
-    );
+    ].filter(Boolean));
     if (status.status === "queued" || status.status === "running") {
       timer = setTimeout(async () => paint(await get(`/integrations/${id}/modules/${module}`)), POLL_MS);
     }
