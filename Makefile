@@ -14,12 +14,22 @@ CFN_LINT_VERSION := 1.58.0
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help setup demo dev test lint unit-test sam-build openapi requirements clean-local clean \
-        sandbox-crm sandbox-inventory check-java bench fuzz
+# pytest runs on every core (pytest-xdist), a whole test file per worker (`loadfile`), so a file's
+# module-scoped fixtures (a local stack, seeded sandboxes) are built once and its tests run in order.
+# Each worker is its own process: moto's in-process state, the local stacks' moto servers and DynamoDB
+# Local processes are per worker; every server in the tests binds a free port. PYTEST_WORKERS=0 runs
+# in one process. The browser tests (tests/browser) run in the same pass: each browser file has its
+# own stack, Playwright driver and Chromium (module-scoped, see tests/browser/conftest.py).
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+
+.PHONY: help setup demo dev test browser-test browser-setup lint unit-test sam-build openapi requirements \
+        clean-local clean sandbox-crm sandbox-inventory check-java bench fuzz
 
 help:
 	@echo "make demo   - set up everything, start the local stack and run the product's main job"
 	@echo "make test   - set up everything and run every check and test (what CI runs)"
+	@echo "make browser-test - only the browser tests (tests/browser, Debian's chromium)"
 	@echo "make dev    - run the local stack until Ctrl-C (API on http://127.0.0.1:3000)"
 	@echo "make sandbox-crm / sandbox-inventory - run one vendor sandbox standalone"
 	@echo "make openapi / requirements - regenerate openapi.json / the layer's requirements.txt"
@@ -58,13 +68,34 @@ check-java:
 
 setup: $(VENV)/.installed node_modules/.installed check-java
 
+# The browser tests drive Debian's Chromium through Playwright (pinned in the dev extras). Playwright's
+# own browser download cannot run here (`playwright install` is never used): Debian's `chromium`
+# package is installed with apt when `chromium` is not on PATH (as root, or through sudo).
+CHROMIUM_APT_PACKAGE := chromium
+browser-setup:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo=sudo; \
+	  else echo "The browser tests need Chromium: install the apt package '$(CHROMIUM_APT_PACKAGE)' as root (apt-get install -y $(CHROMIUM_APT_PACKAGE)); there is no sudo here." >&2; exit 1; fi; \
+	  echo "Installing the apt package '$(CHROMIUM_APT_PACKAGE)' for the browser tests (about a minute)..."; \
+	  { $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CHROMIUM_APT_PACKAGE); } \
+	    >/tmp/crmsync-apt-chromium.log 2>&1 && command -v chromium >/dev/null 2>&1 || { \
+	    tail -20 /tmp/crmsync-apt-chromium.log >&2; \
+	    echo "Could not install the apt package '$(CHROMIUM_APT_PACKAGE)' that the browser tests need: run 'sudo apt-get install -y $(CHROMIUM_APT_PACKAGE)' and make again." >&2; \
+	    exit 1; }; \
+	  echo "chromium: $$(chromium --version 2>/dev/null)"; \
+	}
+
 # ------------------------------------------------------------------ the two commands
 demo: setup
 	$(PY) -m local.demo
 
-test: setup $(SAM_VENV)/.installed lint
-	$(PY) -m pytest -q
+test: setup browser-setup $(SAM_VENV)/.installed lint
+	$(PY) -m pytest -q $(PYTEST_PARALLEL)
 	$(MAKE) --no-print-directory sam-build
+
+browser-test: setup browser-setup
+	$(PY) -m pytest -q tests/browser
 
 # ------------------------------------------------------------------ pieces
 dev: setup

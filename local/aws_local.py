@@ -3,6 +3,7 @@
 `provision` creates every AWS::SQS::Queue (VisibilityTimeout, RedrivePolicy) and
 AWS::DynamoDB::Table of the template and returns the Ref map (logical id ->
 queue URL / table name, `<id>.Arn` -> ARN) that the function environments use.
+`put_oauth_client` stores the deployment's OAuth client as the operator command line does.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any, Self
 
 import boto3
@@ -122,3 +124,32 @@ def restore_secrets(moto_endpoint: str, region: str, path: Path) -> int:
         kwargs = {key: value for key, value in entry.items() if value}
         secrets.create_secret(**kwargs)
     return len(saved)
+
+
+def put_oauth_client(moto_endpoint: str, region: str, name: str, client_id: str, client_secret: str) -> str:
+    """Store the deployment's OAuth client in secret `name` as `crmsync oauth-client set` does.
+
+    Creates the secret with a new state-signing key; when it exists with another id or secret, updates
+    them and keeps its key; otherwise leaves it alone. Returns "created", "updated" or "kept".
+    """
+    secrets_client = client("secretsmanager", moto_endpoint, region)
+    try:
+        stored = json.loads(secrets_client.get_secret_value(SecretId=name)["SecretString"])
+    except secrets_client.exceptions.ResourceNotFoundException:
+        stored = None
+    value = {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "state_key": (stored or {}).get("state_key") or token_urlsafe(32),
+    }
+    if stored is None:
+        secrets_client.create_secret(
+            Name=name,
+            SecretString=json.dumps(value),
+            Description="crmsync: the deployment's OAuth client at Zoho (client_id, client_secret, state_key)",
+        )
+        return "created"
+    if stored == value:
+        return "kept"
+    secrets_client.put_secret_value(SecretId=name, SecretString=json.dumps(value))
+    return "updated"

@@ -14,7 +14,8 @@ import httpx
 
 from crmsync.domain.sync.matching import normalize_name
 from local.sandboxes.demo_collisions import COLLIDING_CUSTOMERS
-from local.stack import LocalStack
+from local.stack import DEFAULT_PORTS, HOST, KEY_FILE, LocalStack
+from local.template import ROOT
 
 
 def say(text: str) -> None:
@@ -148,7 +149,17 @@ def main() -> int:
     overrides = {"LogLevel": "WARNING", "InventoryCallsPerMinute": "3000"}
     with LocalStack(free_ports=True, in_memory=True, parameter_overrides=overrides) as stack:
         run(stack)
+    say_how_to_open_the_console()
     return 0
+
+
+def say_how_to_open_the_console() -> None:
+    """This demo's stack is gone (free ports, nothing kept); `make dev` runs one that stays up."""
+    console = f"http://{HOST}:{DEFAULT_PORTS['api']}/console"
+    print("\nThe admin console")
+    say(f"Run `make dev`, open {console} in a browser and sign in with the demo tenant's API key, "
+        f"which `make dev` prints and keeps in {KEY_FILE.relative_to(ROOT)}. \"Connect with Zoho\" works "
+        "there as it would in AWS: the stack sets up the OAuth client, and the CRM sandbox serves the consent page.")
 
 
 

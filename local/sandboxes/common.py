@@ -261,6 +261,14 @@ def _bad_request(exc: ValidationError) -> Response:
     return JSONResponse({"error": "invalid body", "details": exc.errors(include_url=False)}, status_code=400)
 
 
+# How long an idle keep-alive connection stays open. uvicorn's default, 5 s, is also httpx's
+# `keepalive_expiry`: a client that reuses a connection idle for just under 5 s can meet the
+# server closing it, and its request fails with "Server disconnected without sending a response"
+# (a create is then not retried: its outcome is unknown). Vendors' and API Gateway's servers keep
+# idle connections far longer than their clients; so do these, and the client always closes first.
+KEEP_ALIVE_SECONDS = 75
+
+
 class ServerThread:
     """Runs an ASGI app on uvicorn in a daemon thread; usable as a context manager.
 
@@ -269,8 +277,15 @@ class ServerThread:
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1, lifespan="auto"
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=1,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+            lifespan="auto",
         )
+        self.app = app
         self.server = uvicorn.Server(config)
         self.host = host
         self._thread = threading.Thread(target=self.server.run, name=f"uvicorn-{host}:{port}", daemon=True)
