@@ -67,7 +67,7 @@ export function takeMessage() {
 
 export function errorBox(error) {
   if (!(error instanceof ApiError)) return h("div", { class: "error", role: "alert" }, String(error.message || error));
-  const fields = error.fields.map((f) => h("li", {}, h("code", {}, f.field), ": ", f.reason || f.message || ""));
+  const fields = error.fields.map((f) => h("li", {}, h("code", {}, f.field), ": ", f.problem));
   const wait = error.retryAfter ? ` Try again in ${error.retryAfter} s.` : "";
   return h("div", { class: "error", role: "alert" }, h("p", {}, error.message + wait), fields.length ? h("ul", {}, fields) : null);
 }
