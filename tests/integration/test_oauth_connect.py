@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 
+from crmsync.runtime.container import reset_container
 from tests.conftest import FakeContext, proxy_event
 from tests.integration.test_lifecycle_api import env, secret_names, seed  # noqa: F401 (fixture)
 from tests.sandboxes.consent_fixtures import open_consent, submit
@@ -162,3 +163,14 @@ def test_a_callback_before_an_oauth_client_is_set_up_ends_on_a_page(env):  # noq
     status, page, headers = callback(env, {"state": "x", "code": "y"})
     assert status == 400 and headers["Content-Type"].startswith("text/html")
     assert "cannot connect yet" in page and "crmsync oauth-client set" in page
+
+
+def test_a_consent_with_custom_endpoints_is_refused_where_the_deployment_does_not_allow_them(oauth, monkeypatch):
+    monkeypatch.setenv("ALLOW_CUSTOM_ENDPOINTS", "false")
+    reset_container()
+    status, body = oauth.api("POST", "/connect", {"crm_base_url": oauth.crm.base_url, "data_center": "eu"})
+    assert status == 422
+    assert body["error"]["details"]["fields"] == [
+        {"field": "crm_base_url", "problem": "custom endpoints are not allowed in this deployment"}
+    ]
+    assert oauth.api("POST", "/connect", {"data_center": "eu"})[0] == 201  # without them it starts

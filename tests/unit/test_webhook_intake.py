@@ -1,29 +1,19 @@
 """Webhook intake: channel token authentication, dedupe, routing to queues, size and shape limits."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import boto3
 import pytest
 
-from crmsync.domain.models import Integration, IntegrationState, NotificationChannel, Role
-from crmsync.services.intake import token_hash
+from crmsync.domain.models import IntegrationState
 from tests.conftest import FakeContext, load_handler, sample_event
-
-TOKEN = "channel-token-123"
+from tests.unit.webhook_fixtures import TOKEN, watched_integration
 
 
 @pytest.fixture
 def handler(aws):
-    now = datetime.now(UTC)
-    aws.store.create_integration(
-        Integration(
-            integration_id="int-1", tenant_id="t-1", role=Role.PRIMARY, crm_org_id="crm-1", inventory_org_id="inv-1",
-            crm_data_center="com", inventory_data_center="com", two_way=True, created_at=now, updated_at=now,
-            channel=NotificationChannel(channel_ids=("1000000068001",), token_hash=token_hash(TOKEN),
-                                        expires_at=now + timedelta(days=7)),
-        )
-    )
+    watched_integration(aws.store, datetime.now(UTC))
     return load_handler("webhook_intake")
 
 

@@ -12,11 +12,10 @@ import boto3
 import pytest
 
 from crmsync.domain.errors import UnavailableError
-from crmsync.domain.models import Integration, NotificationChannel, Role
-from crmsync.services.intake import DELIVERY_LEASE, token_hash
+from crmsync.services.intake import DELIVERY_LEASE
 from tests.conftest import FakeContext, load_handler, sample_event
+from tests.unit.webhook_fixtures import TOKEN, watched_integration
 
-TOKEN = "channel-token-123"
 IDS = [str(5725767000003000000 + n) for n in range(1000)]
 
 
@@ -41,15 +40,7 @@ def clock(aws):
 
 @pytest.fixture
 def intake(aws, clock):
-    now = clock()
-    aws.store.create_integration(
-        Integration(
-            integration_id="int-1", tenant_id="t-1", role=Role.PRIMARY, crm_org_id="1", inventory_org_id="2",
-            crm_data_center="com", inventory_data_center="com", two_way=True, created_at=now, updated_at=now,
-            channel=NotificationChannel(channel_ids=("1000000068001",), token_hash=token_hash(TOKEN),
-                                        expires_at=now + timedelta(days=7)),
-        )
-    )
+    watched_integration(aws.store, clock())
     return load_handler("webhook_intake")
 
 

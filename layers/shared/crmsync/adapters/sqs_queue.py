@@ -34,11 +34,8 @@ class SqsQueue:
         """SendMessageBatch calls of ten entries, up to ten at a time (boto3 clients are thread-safe)."""
         bodies = [message.model_dump_json() for message in messages]
         chunks = list(batched(bodies, ENTRIES_PER_CALL))
-        if len(chunks) <= 1:
-            left = sum(self._send_chunk(chunk) for chunk in chunks)
-        else:
-            with ThreadPoolExecutor(min(CONCURRENT_CALLS, len(chunks))) as pool:
-                left = sum(pool.map(self._send_chunk, chunks))
+        with ThreadPoolExecutor(max(1, min(CONCURRENT_CALLS, len(chunks)))) as pool:
+            left = sum(pool.map(self._send_chunk, chunks))
         if left:
             raise UnavailableError(f"SQS did not take {left} of {len(messages)} messages", retry_after=1)
 

@@ -72,7 +72,7 @@ class ConnectTarget:
 
 def connect(deps: Deps, tenant_id: str, request: ConnectIn, webhook_base_url: str) -> Integration:
     """L1 with pasted credentials (scripts): a refresh token or a one-time code per side."""
-    _refuse_custom_endpoints(deps, request)
+    refuse_custom_endpoints(deps, {"crm.base_url": request.crm.base_url, "inventory.base_url": request.inventory.base_url})
     return connect_with(deps, tenant_id, _credentials(deps, request), ConnectTarget.of(request), webhook_base_url)
 
 
@@ -130,11 +130,11 @@ def connect_with(
     return integration
 
 
-def _refuse_custom_endpoints(deps: Deps, request: ConnectIn) -> None:
+def refuse_custom_endpoints(deps: Deps, base_urls: dict[str, str | None]) -> None:
+    """422 naming each field that sets a base URL, unless the deployment allows custom endpoints."""
     if deps.allow_custom_endpoints:
         return
-    fields = [(f"{side}.base_url", "custom endpoints are not allowed in this deployment")
-              for side, grant in (("crm", request.crm), ("inventory", request.inventory)) if grant.base_url]
+    fields = [(name, "custom endpoints are not allowed in this deployment") for name, url in base_urls.items() if url]
     if fields:
         raise InvalidFieldsError(fields)
 

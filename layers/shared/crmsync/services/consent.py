@@ -31,7 +31,7 @@ from crmsync.domain.models import Integration, Role
 from crmsync.observability import bind, logger, metrics
 from crmsync.ports.errors import AuthorizationExpired, VendorError
 from crmsync.ports.secrets import IntegrationCredentials, OAuthClient, OAuthCredentials
-from crmsync.services.connect import ConnectTarget, connect_with
+from crmsync.services.connect import ConnectTarget, connect_with, refuse_custom_endpoints
 from crmsync.services.deps import Deps
 
 STATE_LIFETIME = timedelta(minutes=10)
@@ -66,13 +66,9 @@ def start_connect(
     deps: Deps, tenant_id: str, request: ConnectStartIn, callback_url: str
 ) -> tuple[ConnectAttempt, str]:
     """The attempt and the consent URL the admin's browser goes to."""
-    if not deps.allow_custom_endpoints and (request.crm_base_url or request.inventory_base_url):
-        raise InvalidFieldsError([
-            (name, "custom endpoints are not allowed in this deployment")
-            for name, value in (("crm_base_url", request.crm_base_url),
-                                ("inventory_base_url", request.inventory_base_url))
-            if value
-        ])
+    refuse_custom_endpoints(
+        deps, {"crm_base_url": request.crm_base_url, "inventory_base_url": request.inventory_base_url}
+    )
     client = oauth_client(deps)
     now = deps.clock()
     attempt = deps.store.create_connect_attempt(
