@@ -10,7 +10,7 @@ import pytest
 from crmsync.contracts.queues import CrmTransactionEventMessage
 from crmsync.domain.automation import crm_transaction_reference
 from crmsync.domain.models import Role
-from crmsync.services.transactions import handle_crm_transaction_event
+from crmsync.services.crm_native import handle_crm_transaction_event
 from tests.conftest import FakeContext, proxy_event
 
 pytest_plugins = ["tests.integration.sandbox_fixtures", "tests.integration.automation_fixtures"]

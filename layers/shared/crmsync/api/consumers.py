@@ -32,7 +32,7 @@ def on_automation_queue_message(deps: Deps, body: str) -> None:
     """A deal event (A1-A5) or a transaction created in the CRM (T1)."""
     message = AutomationQueueMessage.validate_json(body)
     if isinstance(message, CrmTransactionEventMessage):
-        from crmsync.services.transactions import handle_crm_transaction_event
+        from crmsync.services.crm_native import handle_crm_transaction_event
 
         handle_crm_transaction_event(deps, message)
     else:

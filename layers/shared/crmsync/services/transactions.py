@@ -8,14 +8,11 @@
 - Refused with 409 while transaction sync is off, and always for a secondary integration; the
   shared organization information (L1) is readable by any CRM user, T1 or not.
 - Customers, vendors and products are mapped through the mappings; a customer or vendor that is
-  not mapped yet is imported first. On a CRM-side create an unmapped product is refused (422);
-  on a CRM-native quote, sales order or purchase order (notified by the CRM) its line is carried
-  as a free-text line with the product's name, so the document still arrives at once.
+  not mapped yet is imported first. An unmapped product is refused (422).
 - Custom fields: CRM-side creates name inventory custom fields directly (checked against the
-  inventory's definitions); a CRM-native record's custom fields (`Sales_Channel__c`) carry to the
-  inventory custom field of the same name (`cf_sales_channel`) or label, when there is one.
-- A CRM-native record is created in inventory exactly once (`CreateOnce`, reference number
-  `CRM-{MODULE}-{record_id}`) and, when it names a deal, linked to it (hand-made link).
+  inventory's definitions).
+
+Records created in the CRM itself and notified to us are `crm_native`'s.
 """
 
 from __future__ import annotations
@@ -24,12 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from crmsync.contracts.crm_side import CrmSideTransactionIn
-from crmsync.contracts.queues import CrmTransactionEventMessage
-from crmsync.domain.automation import TriggerAction, crm_transaction_reference
 from crmsync.domain.errors import ConflictError, InvalidFieldsError, NotFoundError, PermissionDenied
 from crmsync.domain.models import (
     CrmPermission,
-    CrmSource,
     Integration,
     IntegrationState,
     Module,
@@ -37,12 +31,11 @@ from crmsync.domain.models import (
     SharedOrgInfo,
     Side,
 )
-from crmsync.observability import bind, logger
-from crmsync.ports.crm import CrmRecord
-from crmsync.ports.errors import NotFound, VendorError
+from crmsync.observability import logger
+from crmsync.ports.errors import NotFound
 from crmsync.ports.inventory import InventoryCustomField, InventoryPort, InventoryRecord, TransactionQuery
 from crmsync.services.activity import record_activity
-from crmsync.services.automation.create_once import CreateOnce, LinkTo, link_deal
+from crmsync.services.automation.create_once import LinkTo, link_deal
 from crmsync.services.automation.triggers import customer_for, usable
 from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration
@@ -67,20 +60,6 @@ class CrmActor:
 
     user_id: str
     role_id: str | None = None
-
-
-@dataclass(frozen=True)
-class CrmNative:
-    kind: str  # inventory kind
-    subform: str
-    party: str  # customer | vendor
-
-
-CRM_NATIVE = {
-    "Quotes": CrmNative("estimates", "Quoted_Items", "customer"),
-    "Sales_Orders": CrmNative("salesorders", "Ordered_Items", "customer"),
-    "Purchase_Orders": CrmNative("purchaseorders", "Purchased_Items", "vendor"),
-}
 
 
 # ------------------------------------------------------------------ access (T1, T2)
@@ -201,7 +180,7 @@ def create_from_crm_side(
             kind,
             record.id,
         )
-    _audit(
+    audit(
         deps,
         integration_id,
         "crm_side_transaction",
@@ -245,7 +224,7 @@ def _named_custom_fields(
     definitions = inventory.list_custom_fields(kind)
     values, unknown = [], []
     for n, given in enumerate(body.custom_fields):
-        field = _custom_field(definitions, given.customfield_id, given.api_name, given.label)
+        field = find_custom_field(definitions, given.customfield_id, given.api_name, given.label)
         if field is None:
             unknown.append((f"custom_fields[{n}]", f"no such {kind} custom field in inventory"))
         else:
@@ -255,7 +234,7 @@ def _named_custom_fields(
     return values
 
 
-def _custom_field(
+def find_custom_field(
     definitions: list[InventoryCustomField], field_id: str | None, api_name: str | None, label: str | None
 ) -> InventoryCustomField | None:
     for field in definitions:
@@ -276,168 +255,6 @@ def _deal_name(deps: Deps, integration: Integration, deal_id: str) -> str | None
     return deal.values.get("Deal_Name")
 
 
-# ------------------------------------------------------------------ CRM-native records (notified)
-def handle_crm_transaction_event(deps: Deps, message: CrmTransactionEventMessage) -> None:
-    """A quote, sales order or purchase order created in the CRM: create it in inventory now (S2, T1)."""
-    bind(integration_id=message.integration_id)
-    integration = deps.store.get_integration(message.integration_id)
-    if (
-        integration is None
-        or integration.state is not IntegrationState.ACTIVE
-        or integration.role is Role.SECONDARY
-        or not integration.transactions_enabled
-    ):
-        logger.info(
-            "CRM transaction event dropped",
-            extra={"reason": "transaction sync not active", "record_id": message.record_id},
-        )
-        return
-    bind(tenant_id=integration.tenant_id)
-    clients = deps.vendors.for_integration(integration)
-    try:
-        record = clients.crm.get_record(message.crm_module, message.record_id)
-    except NotFound:
-        logger.info("CRM transaction is gone", extra={"record_id": message.record_id})
-        return
-    native = CRM_NATIVE[message.crm_module]
-    details = {
-        "crm_module": message.crm_module,
-        "record_id": message.record_id,
-        "transaction_kind": native.kind,
-    }
-    try:
-        values = _native_values(deps, integration, clients.inventory, message.crm_module, native, record)
-        deal = record.values.get("Deal_Name") if isinstance(record.values.get("Deal_Name"), dict) else None
-        link_to = (
-            LinkTo(str(deal["id"]), deal.get("name"), trigger_made=False) if deal and deal.get("id") else None
-        )
-        claim = CreateOnce(deps.store, clients.inventory, integration.integration_id, deps.clock, link_to).create(
-            message.record_id, TriggerAction.CRM_TRANSACTION, 1, native.kind, values
-        )
-    except (_Skip, NotFoundError) as skip:
-        _audit(deps, integration.integration_id, "crm_transaction", "skipped", str(skip), details)
-        return
-    except VendorError as exc:
-        if exc.retryable:
-            raise
-        _audit(
-            deps,
-            integration.integration_id,
-            "crm_transaction",
-            "failed",
-            f"{exc.system} refused: {exc.message}",
-            details,
-        )
-        return
-    if claim:
-        _audit(
-            deps,
-            integration.integration_id,
-            "crm_transaction",
-            "created",
-            claim.reason,
-            details
-            | {"transaction_id": claim.transaction_id, "transaction_number": claim.transaction_number},
-        )
-
-
-class _Skip(Exception):
-    """The CRM record cannot become an inventory document; the reason goes to the activity log."""
-
-
-def _native_values(
-    deps: Deps,
-    integration: Integration,
-    inventory: InventoryPort,
-    crm_module: str,
-    native: CrmNative,
-    record: CrmRecord,
-) -> dict[str, Any]:
-    values = record.values
-    party = _native_party(deps, integration, native, values)
-    rows = [row for row in values.get(native.subform) or [] if isinstance(row, dict)]
-    lines = [_native_line(deps, integration, row) for row in rows]
-    if not lines:
-        raise _Skip(f"the CRM {crm_module} record has no line items")
-    document: dict[str, Any] = {
-        f"{native.party}_id": party,
-        "line_items": lines,
-        "reference_number": crm_transaction_reference(crm_module, record.id),
-    }
-    if values.get("Subject"):
-        document["notes"] = str(values["Subject"])
-    custom = _carried_custom_fields(inventory, native.kind, values)
-    if custom:
-        document["custom_fields"] = custom
-    return document
-
-
-def _native_party(deps: Deps, integration: Integration, native: CrmNative, values: dict[str, Any]) -> str:
-    if native.party == "vendor":
-        vendor = values.get("Vendor_Name")
-        if not (isinstance(vendor, dict) and vendor.get("id")):
-            raise _Skip("the purchase order has no vendor")
-        mapping = deps.store.get_mapping(
-            integration.integration_id, Module.VENDORS, Side.CRM, str(vendor["id"])
-        )
-        if usable(mapping):
-            return mapping.inventory_id
-        from crmsync.services.sync.imports import import_crm_record
-
-        return import_crm_record(deps, integration, "Vendors", str(vendor["id"])).inventory_id
-    preferences = deps.store.get_module(integration.integration_id, Module.CUSTOMERS)
-    source = (preferences.settings.crm_source if preferences else None) or CrmSource.ACCOUNTS
-    crm_module, field = (
-        ("Contacts", "Contact_Name") if source is CrmSource.CONTACTS else ("Accounts", "Account_Name")
-    )
-    party = values.get(field)
-    if not (isinstance(party, dict) and party.get("id")):
-        raise _Skip(
-            f"the record has no {field.removesuffix('_Name').lower()}, which the customer source needs"
-        )
-    return customer_for(deps, integration, crm_module, str(party["id"]))
-
-
-def _native_line(deps: Deps, integration: Integration, row: dict[str, Any]) -> dict[str, Any]:
-    """One line item; the mapping is read by key (the trigger function may read items, not batches)."""
-    product = row.get("Product_Name") if isinstance(row.get("Product_Name"), dict) else {}
-    product_id = str(product.get("id") or "")
-    mapping = product_id and deps.store.get_mapping(
-        integration.integration_id, Module.ITEMS, Side.CRM, product_id
-    )
-    line: dict[str, Any] = {"quantity": float(row.get("Quantity") or 1)}
-    if usable(mapping):
-        line["item_id"] = mapping.inventory_id
-    else:
-        line["name"] = str(product.get("name") or "CRM product")
-    if row.get("List_Price") is not None:
-        line["rate"] = float(row["List_Price"])
-    if row.get("Description"):
-        line["description"] = str(row["Description"])
-    if row.get("Discount"):
-        line["discount"] = float(row["Discount"])
-    return line
-
-
-def _carried_custom_fields(
-    inventory: InventoryPort, kind: str, values: dict[str, Any]
-) -> list[dict[str, Any]]:
-    custom = {
-        name.removesuffix("__c"): value
-        for name, value in values.items()
-        if name.endswith("__c") and value not in (None, "")
-    }
-    if not custom:
-        return []
-    definitions = inventory.list_custom_fields(kind)
-    carried = []
-    for name, value in custom.items():
-        field = _custom_field(definitions, None, f"cf_{name}", name.replace("_", " "))
-        if field is not None:
-            carried.append({"customfield_id": field.customfield_id, "value": value})
-    return carried
-
-
-def _audit(deps: Deps, integration_id: str, kind: str, result: str, reason: str | None, details: dict) -> None:
+def audit(deps: Deps, integration_id: str, kind: str, result: str, reason: str | None, details: dict) -> None:
     record_activity(deps.store, deps.clock, integration_id, kind, result, reason=reason, details=details)
     logger.info(kind, extra={"result": result, "reason": reason})
