@@ -67,8 +67,10 @@ async function route() {
   show("Not found", h("p", {}, "The console has no such page. ", h("a", { href: "#/" }, "Go to the integrations.")));
 }
 
-window.addEventListener("hashchange", () => {
-  flash(takeMessage());
-  route();
+window.addEventListener("hashchange", async () => {
+  const message = takeMessage();
+  flash("");
+  await route();
+  flash(message); // once the screen it speaks of is on the page
 });
 route();
