@@ -14,11 +14,8 @@ from crmsync.domain.models import (
     Mapping,
     MappingStatus,
     Module,
-    RunStatus,
     Side,
-    SyncRun,
     Trigger,
-    time_sortable_id,
 )
 from crmsync.domain.sync.canonical import to_canonical
 from crmsync.domain.sync.model import RecordKind
@@ -29,9 +26,9 @@ from crmsync.ports.store import Store
 from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration
 from crmsync.services.modules import read_preferences
-from crmsync.services.sync import progress
 from crmsync.services.sync.apply import Applier
 from crmsync.services.sync.context import crm_fields, plan_context
+from crmsync.services.sync.inline_runs import finish, inline_run
 from crmsync.services.sync.kinds import CRM_MODULE
 from crmsync.services.sync.records import from_crm_as, from_inventory
 
@@ -60,31 +57,11 @@ def resync_contact(deps: Deps, tenant_id: str, integration_id: str, contact_id: 
         raise NotFoundError(f"No inventory contact {contact_id}.") from None
     inventory_side = from_inventory(mapping.module, contact)
     from_crm_now = mapping.model_copy(update={"base": to_canonical(ctx, inventory_side), "crm_hash": None})
-    at = deps.clock()
-    run_id = time_sortable_id(at)
-    applier = Applier(store, clients, ctx, run_id, deps.clock)
+    run = inline_run(preferences, Trigger.RESYNC, deps.clock())
+    applier = Applier(store, clients, ctx, run.run_id, deps.clock)
     decision = plan_record(ctx, from_crm_as(kind, crm_record), from_crm_now, inventory_side, [])
     applier.apply(decision, mapping, contact.values)
-    counts = applier.flush()
-    done = progress.after_step(
-        None, progress.DONE, read=1, counts=counts, unmatched=0, clients=clients, at=deps.clock()
-    )
-    store.create_run(
-        SyncRun(
-            integration_id=integration_id,
-            run_id=run_id,
-            module=mapping.module,
-            trigger=Trigger.RESYNC,
-            status=RunStatus.DONE,
-            preferences_version=preferences.version,
-            queued_at=at,
-            started_at=at,
-            ended_at=at,
-            counts=counts,
-            failure_count=applier.new_failures,
-            progress=done,
-        )
-    )
+    finish(deps, run, applier, clients, read=1)
     if applier.failures:
         raise InvalidFieldsError([("contact", applier.failures[0].reason)])
     return clients.inventory.get_contact(contact_id)

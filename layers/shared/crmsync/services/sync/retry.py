@@ -19,17 +19,15 @@ from crmsync.domain.models import (
     IntegrationState,
     Module,
     ModulePreferences,
-    RunStatus,
     Side,
-    SyncRun,
     Trigger,
-    time_sortable_id,
 )
 from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration
-from crmsync.services.sync import failed_records, passes, phases, progress, runs
+from crmsync.services.sync import failed_records, passes, phases, runs
 from crmsync.services.sync.apply import Applier
 from crmsync.services.sync.context import plan_context, writes_crm
+from crmsync.services.sync.inline_runs import finish, inline_run
 from crmsync.services.sync.manual import StartedRun, check_module
 
 INLINE_LIMIT = failed_records.RETRY_PAGE  # 25: what one step of a retry run does
@@ -110,26 +108,11 @@ def _retry_module(
     store, at = deps.store, deps.clock()
     clients = deps.vendors.for_integration(integration)
     ctx = plan_context(clients.inventory, integration, preferences, at)
-    run = SyncRun(
-        integration_id=integration.integration_id,
-        run_id=time_sortable_id(at),
-        module=preferences.module,
-        trigger=Trigger.RETRY,
-        status=RunStatus.DONE,
-        preferences_version=preferences.version,
-        queued_at=at,
-        started_at=at,
-    )
+    run = inline_run(preferences, Trigger.RETRY, at)
     applier = Applier(store, clients, ctx, run.run_id, deps.clock)
     step = passes.Step(store, clients, ctx, preferences.settings, run, applier, at)
     failed_records.retry_now(step, _plan(integration, preferences, sides), failures)
-    counts, ended = applier.flush(), deps.clock()
-    done = progress.after_step(
-        None, progress.DONE, read=len(failures), counts=counts, unmatched=0, clients=clients, at=ended
-    )
-    store.create_run(run.model_copy(update={
-        "ended_at": ended, "counts": counts, "failure_count": applier.new_failures, "progress": done,
-    }))
+    finish(deps, run, applier, clients, read=len(failures))
     still_open = {
         (side, record_id): failure
         for side in sides
