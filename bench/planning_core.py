@@ -11,7 +11,7 @@ import argparse
 import time
 from collections.abc import Callable
 
-from crmsync.domain.models import CrmSource, Mapping, Module, ModuleSettings, Side
+from crmsync.domain.models import CrmSource, Module, ModuleSettings, Side
 from crmsync.domain.sync.canonical import (
     record_hash,
     resolve_context,
@@ -21,6 +21,7 @@ from crmsync.domain.sync.canonical import (
 )
 from crmsync.domain.sync.model import PlanContext, RecordKind, SourceRecord
 from crmsync.domain.sync.planner import needs_other, plan_record
+from crmsync.domain.sync_state import Mapping
 
 Case = tuple[SourceRecord, Mapping | None, SourceRecord | None]
 

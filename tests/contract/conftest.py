@@ -17,21 +17,18 @@ import pytest
 from moto import mock_aws
 
 from crmsync.adapters.dynamodb import DynamoStore
+from crmsync.domain.journal import ActivityEntry, Notification
 from crmsync.domain.models import (
-    ActivityEntry,
-    Failure,
     Integration,
-    Mapping,
     MappingStatus,
     Module,
-    Notification,
     Role,
     Side,
-    SyncRun,
     Tenant,
     Trigger,
     time_sortable_id,
 )
+from crmsync.domain.sync_state import Failure, Mapping, SyncRun
 from local.dynamodb_local import DynamoDBLocal, create_tables, local_client
 from local.template import Template
 from tests.conftest import AtomicRequests

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from crmsync.domain.models import DeliveryProgress, WebhookDelivery
+from crmsync.domain.journal import DeliveryProgress, WebhookDelivery
 
 DELIVERY = WebhookDelivery(
     channel_id="1000000068001", ids=("5725", "5726"), operation="update", server_time=1718115953625

@@ -7,7 +7,6 @@ import pytest
 from crmsync.domain.errors import ConflictError, NotFoundError
 from crmsync.domain.models import (
     CrmSource,
-    Cursor,
     DuplicatePolicy,
     FieldPair,
     Module,
@@ -17,6 +16,7 @@ from crmsync.domain.models import (
     RunCounts,
     Side,
 )
+from crmsync.domain.sync_state import Cursor
 
 SETTINGS = ModuleSettings(
     crm_source=CrmSource.ACCOUNTS_AND_CONTACTS,

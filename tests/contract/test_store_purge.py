@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crmsync.domain.models import Cursor, Module, ModulePreferences, Side
+from crmsync.domain.models import Module, ModulePreferences, Side
+from crmsync.domain.sync_state import Cursor
 
 
 @pytest.fixture

@@ -8,15 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from crmsync.domain.errors import ConflictError
-from crmsync.domain.models import (
-    DeliveryProgress,
-    IntegrationState,
-    MappingStatus,
-    Module,
-    ModulePreferences,
-    Side,
-    WebhookDelivery,
-)
+from crmsync.domain.journal import DeliveryProgress, WebhookDelivery
+from crmsync.domain.models import IntegrationState, MappingStatus, Module, ModulePreferences, Side
 
 RACERS = 8
 

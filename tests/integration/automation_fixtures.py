@@ -15,8 +15,9 @@ import pytest
 from crmsync.adapters.dynamodb import DynamoStore
 from crmsync.contracts.queues import DealEventMessage
 from crmsync.domain.automation import invoice_reference
-from crmsync.domain.models import CrmSource, Mapping, Module, ModulePreferences, ModuleSettings, Side
+from crmsync.domain.models import CrmSource, Module, ModulePreferences, ModuleSettings, Side
 from crmsync.domain.sync.model import RecordKind
+from crmsync.domain.sync_state import Mapping
 from crmsync.ports.inventory import InventoryRecord, TransactionQuery
 from crmsync.runtime.container import get_container, reset_container
 from tests.conftest import ApiClient, AtomicRequests, FakeContext, load_handler

@@ -9,7 +9,8 @@ from collections import Counter
 from crmsync.api.app import create_resolver, resolve
 from crmsync.api.routers import failures, module_views, modules
 from crmsync.api.routers import sync as sync_routes
-from crmsync.domain.models import CrmSource, DuplicatePolicy, Failure, IntegrationState, Module, Side, Trigger
+from crmsync.domain.models import CrmSource, DuplicatePolicy, IntegrationState, Module, Side, Trigger
+from crmsync.domain.sync_state import Failure
 from crmsync.services.sync import retry
 from tests.conftest import ApiClient
 from tests.integration.test_sync_support import TENANT, SyncEnv, sandboxes  # noqa: F401 (fixture)

@@ -224,7 +224,8 @@ def test_state_machine_disable_enable_delete(env):
 def test_delete_with_transactions_keeps_only_crm_records_that_have_transactions(env):
     integration_id = connected(env)["integration_id"]
     store, clients = env.container.store, env.container.vendors.for_integration(store_get(env, integration_id))
-    from crmsync.domain.models import Mapping, Side
+    from crmsync.domain.models import Side
+    from crmsync.domain.sync_state import Mapping
 
     used = clients.inventory.create_contact({"contact_name": "Used Ltd", "contact_type": "customer"})
     unused = clients.inventory.create_contact({"contact_name": "Unused Ltd", "contact_type": "customer"})

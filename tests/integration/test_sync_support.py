@@ -26,16 +26,8 @@ import pytest
 from crmsync.adapters.dynamodb import DynamoStore
 from crmsync.adapters.pacer import PacerPool, TokenBucket
 from crmsync.contracts.queues import SyncMessage, SyncQueueMessage
-from crmsync.domain.models import (
-    Integration,
-    Module,
-    ModulePreferences,
-    ModuleSettings,
-    Role,
-    Side,
-    SyncRun,
-    Trigger,
-)
+from crmsync.domain.models import Integration, Module, ModulePreferences, ModuleSettings, Role, Side, Trigger
+from crmsync.domain.sync_state import SyncRun
 from crmsync.ports.secrets import IntegrationCredentials
 from crmsync.services.sync import runs
 from crmsync.services.sync.engine import run_sync_step

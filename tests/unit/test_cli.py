@@ -18,7 +18,6 @@ from crmsync.cli import dead_letters, main, target
 from crmsync.contracts.queues import SyncMessage
 from crmsync.domain.models import (
     CrmSource,
-    Failure,
     Integration,
     IntegrationState,
     Module,
@@ -27,6 +26,7 @@ from crmsync.domain.models import (
     Role,
     Side,
 )
+from crmsync.domain.sync_state import Failure
 from local.template import Template
 
 

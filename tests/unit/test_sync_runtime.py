@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crmsync.domain.models import CrmSource, Module, ModuleSettings, ModuleViews, Side, SyncRun, Trigger
+from crmsync.domain.models import CrmSource, Module, ModuleSettings, ModuleViews, Side, Trigger
 from crmsync.domain.sync.model import RecordKind, SourceRecord
+from crmsync.domain.sync_state import SyncRun
 from crmsync.ports.crm import CrmRecord
 from crmsync.services.sync import streams
 from crmsync.services.sync.phases import plan_phases

@@ -17,11 +17,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmsync.domain.models import CrmSource, Mapping, MappingStatus, Module, ModuleSettings, Side
+from crmsync.domain.models import CrmSource, MappingStatus, Module, ModuleSettings, Side
 from crmsync.domain.sync.canonical import resolve_context, to_canonical, to_crm_payload, to_inventory_payload
 from crmsync.domain.sync.matching import match_key
 from crmsync.domain.sync.model import Decision, PlanContext, RecordKind, SourceRecord, WriteKind
 from crmsync.domain.sync.planner import needs_other, pass_order, plan_record
+from crmsync.domain.sync_state import Mapping
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from crmsync.domain.models import (
     CrmSource,
     DuplicatePolicy,
     FieldPair,
-    Mapping,
     MappingStatus,
     Module,
     ModuleSettings,
@@ -26,6 +25,7 @@ from crmsync.domain.sync.canonical import (
 from crmsync.domain.sync.matching import match_key
 from crmsync.domain.sync.model import Decision, Outcome, PlanContext, RecordKind, SourceRecord, WriteKind
 from crmsync.domain.sync.planner import FETCH_ONLY, needs_other, pass_order, plan_record
+from crmsync.domain.sync_state import Mapping
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

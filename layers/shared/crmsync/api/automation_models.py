@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from crmsync.contracts.crm_side import CrmId
 from crmsync.contracts.strict import Strict
 from crmsync.domain.automation import NUMBER_KEYS, TYPE_OF_KIND, DealLink
-from crmsync.domain.models import ActivityEntry, SharedOrgInfo
+from crmsync.domain.journal import ActivityEntry
+from crmsync.domain.models import SharedOrgInfo
 from crmsync.ports.inventory import InventoryRecord
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StrictBool
 
 from crmsync.contracts.strict import Strict
 from crmsync.domain.consent import ConnectAttempt
+from crmsync.domain.journal import Notification
 from crmsync.domain.models import (
     AutomationPreferences,
     CrmGrant,
@@ -17,7 +18,6 @@ from crmsync.domain.models import (
     DealLostAction,
     DealWonAction,
     Module,
-    Notification,
 )
 
 

@@ -20,8 +20,8 @@ from crmsync.domain.models import (
     ModuleStatus,
     ModuleViews,
     RunCounts,
-    RunProgress,
 )
+from crmsync.domain.sync_state import RunProgress
 from crmsync.ports.crm import CrmCustomView
 from crmsync.services.modules import CrmFieldEntry, InventoryFieldEntry, ModuleFields
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field
 
 from crmsync.api.module_models import ProgressOut, RunCountsOut
 from crmsync.contracts.strict import Strict
-from crmsync.domain.models import Failure, Module, RunStatus, SyncRun, Trigger
+from crmsync.domain.models import Module, RunStatus, Trigger
+from crmsync.domain.sync_state import Failure, SyncRun
 from crmsync.ports.inventory import InventoryRecord
 
 

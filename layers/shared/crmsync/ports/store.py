@@ -19,27 +19,21 @@ from typing import Protocol
 
 from crmsync.domain.automation import DealLink, DealWatermark, TriggerClaim
 from crmsync.domain.consent import ConnectAttempt
+from crmsync.domain.journal import ActivityEntry, DeliveryProgress, Notification, WebhookDelivery
 from crmsync.domain.models import (
-    ActivityEntry,
     ApiKeyRecord,
-    Cursor,
-    DeliveryProgress,
-    Failure,
     Integration,
     IntegrationState,
-    Mapping,
     Module,
     ModulePreferences,
     ModuleStatus,
-    Notification,
     RunCounts,
     RunStatus,
     Side,
-    SyncRun,
     Tenant,
-    WebhookDelivery,
 )
 from crmsync.domain.sync.model import SourceRecord
+from crmsync.domain.sync_state import Cursor, Failure, Mapping, SyncRun
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmsync.domain.models import ActivityEntry, time_sortable_id
+from crmsync.domain.journal import ActivityEntry
+from crmsync.domain.models import time_sortable_id
 from crmsync.ports.clock import Clock
 from crmsync.ports.store import Store
 

@@ -16,7 +16,8 @@ an item the inventory system refuses to delete (it is used in transactions) is k
 from __future__ import annotations
 
 from crmsync.contracts.queues import DeleteIntegrationMessage
-from crmsync.domain.models import IntegrationState, Module, Notification, Side, time_sortable_id
+from crmsync.domain.journal import Notification
+from crmsync.domain.models import IntegrationState, Module, Side, time_sortable_id
 from crmsync.observability import bind, logger
 from crmsync.ports.clock import Clock
 from crmsync.ports.errors import NotFound, VendorError

@@ -29,10 +29,8 @@ from crmsync.contracts.notifications import CrmNotification, NotificationAccepte
 from crmsync.contracts.queues import CrmTransactionEventMessage, DealEventMessage, SyncMessage
 from crmsync.domain.crm_modules import sync_module_of
 from crmsync.domain.errors import BadChannelToken, UnavailableError
-from crmsync.domain.models import (
-    STOPPED_STATES,
-    WebhookDelivery,
-)
+from crmsync.domain.journal import WebhookDelivery
+from crmsync.domain.models import STOPPED_STATES
 from crmsync.observability import bind, logger, metrics
 from crmsync.ports.queue import MessageQueue
 from crmsync.services.activity import record_activity

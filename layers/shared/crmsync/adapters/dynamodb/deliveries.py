@@ -13,7 +13,7 @@ from crmsync.adapters.dynamodb import keys
 from crmsync.adapters.dynamodb.base import StoreBase
 from crmsync.adapters.dynamodb.codec import encode
 from crmsync.adapters.dynamodb.table import Condition, ConditionFailed
-from crmsync.domain.models import DeliveryProgress, WebhookDelivery
+from crmsync.domain.journal import DeliveryProgress, WebhookDelivery
 
 DEDUPE_WINDOW = timedelta(days=7)
 TTL_ATTRIBUTE = "expires_at"

@@ -6,7 +6,8 @@ from crmsync.adapters.dynamodb import keys
 from crmsync.adapters.dynamodb.base import StoreBase
 from crmsync.adapters.dynamodb.codec import decode, encode
 from crmsync.adapters.dynamodb.pagination import Listing
-from crmsync.domain.models import ActivityEntry, Notification, format_timestamp
+from crmsync.domain.journal import ActivityEntry, Notification
+from crmsync.domain.models import format_timestamp
 from crmsync.ports.store import Page
 
 JSON_FIELDS = ("details",)

@@ -10,7 +10,8 @@ from crmsync.adapters.dynamodb.codec import Item, decode, encode
 from crmsync.adapters.dynamodb.pagination import Listing
 from crmsync.adapters.dynamodb.table import ABSENT, Condition, ConditionFailed, TransactionFailed
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
-from crmsync.domain.models import Mapping, MappingStatus, Module, Side
+from crmsync.domain.models import MappingStatus, Module, Side
+from crmsync.domain.sync_state import Mapping
 from crmsync.ports.store import Page
 
 JSON_FIELDS = ("base",)

@@ -10,15 +10,8 @@ from crmsync.adapters.dynamodb.codec import decode, deserialize, encode
 from crmsync.adapters.dynamodb.pagination import Listing
 from crmsync.adapters.dynamodb.table import Condition, ConditionFailed
 from crmsync.domain.errors import ConflictError, NotFoundError
-from crmsync.domain.models import (
-    Cursor,
-    Module,
-    ModulePreferences,
-    ModuleStatus,
-    RunCounts,
-    Side,
-    format_timestamp,
-)
+from crmsync.domain.models import Module, ModulePreferences, ModuleStatus, RunCounts, Side, format_timestamp
+from crmsync.domain.sync_state import Cursor
 
 SAVED = Condition("attribute_exists(#version)", {"#version": "version"}, {})
 

@@ -10,7 +10,8 @@ from crmsync.adapters.dynamodb.codec import decode, deserialize, encode, seriali
 from crmsync.adapters.dynamodb.pagination import Listing
 from crmsync.adapters.dynamodb.table import ABSENT, Condition, ConditionFailed
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
-from crmsync.domain.models import Failure, Module, RunStatus, Side, SyncRun
+from crmsync.domain.models import Module, RunStatus, Side
+from crmsync.domain.sync_state import Failure, SyncRun
 from crmsync.ports.store import Page
 
 FIRST_STEP = "first_step"  # on a run failure: the step of the run that first recorded it

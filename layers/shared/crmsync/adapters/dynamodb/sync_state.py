@@ -25,8 +25,9 @@ from crmsync.adapters.dynamodb.codec import deserialize, encode, serialize
 from crmsync.adapters.dynamodb.pagination import Listing
 from crmsync.adapters.dynamodb.table import Condition, ConditionFailed
 from crmsync.domain.errors import ConflictError, NotFoundError
-from crmsync.domain.models import Module, ModuleStatus, RunStatus, Side, SyncRun, format_timestamp
+from crmsync.domain.models import Module, ModuleStatus, RunStatus, Side, format_timestamp
 from crmsync.domain.sync.model import RecordKind, SourceRecord
+from crmsync.domain.sync_state import SyncRun
 from crmsync.ports.store import Page
 
 MAX_ENTRIES_PER_KEY = 100

@@ -31,7 +31,8 @@ from crmsync.api.sync_models import (
 )
 from crmsync.api.tenancy import current_tenant
 from crmsync.domain.errors import ConflictError, NotFoundError
-from crmsync.domain.models import IntegrationState, Module, SyncRun
+from crmsync.domain.models import IntegrationState, Module
+from crmsync.domain.sync_state import SyncRun
 from crmsync.services.integrations import get_integration
 from crmsync.services.sync import manual, queries, resync
 from crmsync.services.sync.imports import import_crm_record

@@ -20,7 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crmsync.domain.models import Mapping, Module, ModuleSettings, Side
+from crmsync.domain.models import Module, ModuleSettings, Side
+from crmsync.domain.sync_state import Mapping
 
 Canonical = dict[str, Any]
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crmsync.domain.crm_modules import CRM_MODULES, inventory_name
-from crmsync.domain.models import DuplicatePolicy, Mapping, MappingStatus, Module, Side
+from crmsync.domain.models import DuplicatePolicy, MappingStatus, Module, Side
 from crmsync.domain.sync.canonical import crm_canonical_after, record_hash, to_canonical, to_crm_payload
 from crmsync.domain.sync.field_views import view_of
 from crmsync.domain.sync.merge import MergeResult, merge
@@ -38,6 +38,7 @@ from crmsync.domain.sync.model import (
     WriteKind,
 )
 from crmsync.domain.sync.routing import describe, route_reason
+from crmsync.domain.sync_state import Mapping
 
 # Conflict winners in two-way mode (M2); fetch-only always takes the CRM's value.
 WINNER: dict[Module, Side] = {

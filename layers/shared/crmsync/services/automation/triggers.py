@@ -27,17 +27,9 @@ from crmsync.domain.automation import (
 )
 from crmsync.domain.crm_modules import crm_module_of_kind
 from crmsync.domain.errors import AlreadyExistsError, CrmsyncError, NotFoundError
-from crmsync.domain.models import (
-    STOPPED_STATES,
-    CrmSource,
-    Integration,
-    IntegrationState,
-    Mapping,
-    Module,
-    Role,
-    Side,
-)
+from crmsync.domain.models import STOPPED_STATES, CrmSource, Integration, IntegrationState, Module, Role, Side
 from crmsync.domain.sync.model import RecordKind
+from crmsync.domain.sync_state import Mapping
 from crmsync.observability import bind, logger, metrics
 from crmsync.ports.errors import NotFound, ValidationFailed, VendorError
 from crmsync.ports.inventory import InventoryPort

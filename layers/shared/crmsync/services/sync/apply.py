@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
-from crmsync.domain.models import Failure, Mapping, MappingStatus, RunCounts, Side
+from crmsync.domain.models import MappingStatus, RunCounts, Side
 from crmsync.domain.sync.canonical import record_hash, to_canonical, to_crm_payload, to_inventory_payload
 from crmsync.domain.sync.model import (
     Decision,
@@ -26,6 +26,7 @@ from crmsync.domain.sync.model import (
     Write,
     WriteKind,
 )
+from crmsync.domain.sync_state import Failure, Mapping
 from crmsync.observability import logger
 from crmsync.ports.clock import Clock
 from crmsync.ports.crm import WriteOutcome

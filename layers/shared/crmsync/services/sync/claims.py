@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from crmsync.domain.errors import AlreadyExistsError, ConflictError
-from crmsync.domain.models import Mapping, MappingStatus, Module, Side
+from crmsync.domain.models import MappingStatus, Module, Side
 from crmsync.domain.sync.matching import normalize_name
 from crmsync.domain.sync.model import RecordKind
+from crmsync.domain.sync_state import Mapping
 from crmsync.ports.clock import Clock
 from crmsync.ports.crm import Criterion, CrmPort, CrmRecord
 from crmsync.ports.inventory import ContactQuery, InventoryPort, InventoryRecord, ItemQuery

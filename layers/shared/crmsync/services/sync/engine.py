@@ -16,9 +16,9 @@ from crmsync.domain.models import (
     RunCounts,
     RunStatus,
     Side,
-    SyncRun,
     Trigger,
 )
+from crmsync.domain.sync_state import SyncRun
 from crmsync.observability import bind, logger, metrics
 from crmsync.ports.errors import AuthorizationExpired, VendorError
 from crmsync.ports.store import Store

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crmsync.domain.field_catalog import crm_modules
-from crmsync.domain.models import Failure, Module, Side
+from crmsync.domain.models import Module, Side
 from crmsync.domain.sync.model import RecordKind, SourceRecord
+from crmsync.domain.sync_state import Failure
 from crmsync.ports.errors import NotFound
 from crmsync.services.sync import inventory_writes, passes, phases
 from crmsync.services.sync.context import crm_fields

@@ -12,18 +12,11 @@ from __future__ import annotations
 
 from crmsync.domain.crm_modules import CRM_MODULES
 from crmsync.domain.errors import NotFoundError
-from crmsync.domain.models import (
-    CrmSource,
-    Integration,
-    Mapping,
-    MappingStatus,
-    Module,
-    ModulePreferences,
-    Side,
-)
+from crmsync.domain.models import CrmSource, Integration, MappingStatus, Module, ModulePreferences, Side
 from crmsync.domain.sync.canonical import record_hash, to_canonical, to_inventory_payload
 from crmsync.domain.sync.matching import match_key
 from crmsync.domain.sync.model import PlanContext, RecordKind, SourceRecord
+from crmsync.domain.sync_state import Mapping
 from crmsync.observability import logger
 from crmsync.ports.clock import Clock
 from crmsync.ports.errors import AuthorizationExpired, NotFound, Unavailable, VendorError

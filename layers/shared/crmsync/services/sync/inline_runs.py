@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crmsync.domain.models import ModulePreferences, RunStatus, SyncRun, Trigger, time_sortable_id
+from crmsync.domain.models import ModulePreferences, RunStatus, Trigger, time_sortable_id
+from crmsync.domain.sync_state import SyncRun
 from crmsync.ports.vendors import VendorClients
 from crmsync.services.deps import Deps
 from crmsync.services.sync import progress

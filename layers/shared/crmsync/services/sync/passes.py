@@ -9,19 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from crmsync.domain.errors import ConflictError, NotFoundError
-from crmsync.domain.models import (
-    CrmSource,
-    DuplicatePolicy,
-    Mapping,
-    MappingStatus,
-    Module,
-    ModuleSettings,
-    Side,
-    SyncRun,
-)
+from crmsync.domain.models import CrmSource, DuplicatePolicy, MappingStatus, Module, ModuleSettings, Side
 from crmsync.domain.sync.matching import match_key
 from crmsync.domain.sync.model import Outcome, PlanContext, RecordKind, SourceRecord
 from crmsync.domain.sync.planner import needs_other, plan_record
+from crmsync.domain.sync_state import Mapping, SyncRun
 from crmsync.ports.errors import NotFound
 from crmsync.ports.inventory import InventoryRecord
 from crmsync.services.modules import VendorClients

@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from crmsync.domain.models import CallsLeft, RunCounts, RunProgress
+from crmsync.domain.models import RunCounts
+from crmsync.domain.sync_state import CallsLeft, RunProgress
 from crmsync.ports.vendors import VendorClients
 from crmsync.services.sync import phases
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from crmsync.domain.crm_modules import CRM_MODULES, crm_module_of_kind
 from crmsync.domain.errors import InvalidFieldsError
-from crmsync.domain.models import Integration, Mapping, MappingStatus, Module, Side
+from crmsync.domain.models import Integration, MappingStatus, Module, Side
 from crmsync.domain.sync.model import RecordKind
+from crmsync.domain.sync_state import Mapping
 from crmsync.ports.crm import Criterion
 from crmsync.ports.store import Page, Store
 from crmsync.services.deps import Deps

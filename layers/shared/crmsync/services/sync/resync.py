@@ -9,17 +9,11 @@ The re-sync is recorded in the run history with the trigger "resync".
 from __future__ import annotations
 
 from crmsync.domain.errors import ConflictError, InvalidFieldsError, NotFoundError
-from crmsync.domain.models import (
-    IntegrationState,
-    Mapping,
-    MappingStatus,
-    Module,
-    Side,
-    Trigger,
-)
+from crmsync.domain.models import IntegrationState, MappingStatus, Module, Side, Trigger
 from crmsync.domain.sync.canonical import to_canonical
 from crmsync.domain.sync.model import RecordKind
 from crmsync.domain.sync.planner import plan_record
+from crmsync.domain.sync_state import Mapping
 from crmsync.ports.errors import NotFound
 from crmsync.ports.inventory import InventoryRecord
 from crmsync.ports.store import Store

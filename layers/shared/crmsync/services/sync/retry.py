@@ -13,15 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crmsync.domain.errors import ConflictError, NotFoundError
-from crmsync.domain.models import (
-    Failure,
-    Integration,
-    IntegrationState,
-    Module,
-    ModulePreferences,
-    Side,
-    Trigger,
-)
+from crmsync.domain.models import Integration, IntegrationState, Module, ModulePreferences, Side, Trigger
+from crmsync.domain.sync_state import Failure
 from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration
 from crmsync.services.sync import failed_records, passes, phases, runs

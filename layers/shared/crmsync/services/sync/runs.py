@@ -22,10 +22,10 @@ from crmsync.domain.models import (
     ModuleStatus,
     RunCounts,
     RunStatus,
-    SyncRun,
     Trigger,
     time_sortable_id,
 )
+from crmsync.domain.sync_state import SyncRun
 from crmsync.observability import logger, metrics
 from crmsync.ports.queue import MessageQueue
 from crmsync.ports.store import Store

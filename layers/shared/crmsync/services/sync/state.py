@@ -11,7 +11,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from crmsync.domain.models import ModuleSettings, SyncRun
+from crmsync.domain.models import ModuleSettings
+from crmsync.domain.sync_state import SyncRun
 
 
 class Position(BaseModel):
