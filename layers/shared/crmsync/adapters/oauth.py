@@ -13,6 +13,7 @@ from pydantic import AliasChoices, BaseModel, Field, ValidationError
 from crmsync.adapters.datacenters import resolve_endpoints
 from crmsync.adapters.http import Classifier, RetryPolicy, VendorHttp, decode_json, retry_after_seconds
 from crmsync.adapters.pacer import Pacer
+from crmsync.adapters.token_sharing import FreshToken, SharedTokens, record_key
 from crmsync.ports.errors import (
     AuthorizationExpired,
     PermanentError,
@@ -52,7 +53,9 @@ class TokenSource:
     """Hands out a cached access token and refreshes it shortly before it expires.
 
     Refreshes are serialised by a lock: however many threads find the token stale or rejected, one
-    refresh runs and the others take its result. The token reply's `api_domain` is the API host.
+    refresh runs and the others take its result. With `shared`, the token is also shared with every
+    other process under a lease (`token_sharing`), so many cold containers make one refresh. The
+    token reply's `api_domain` is the API host.
     """
 
     def __init__(
@@ -65,6 +68,8 @@ class TokenSource:
         *,
         early_refresh: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedTokens | None = None,
+        wall: Callable[[], float] = time.time,
     ):
         self._system = system
         self._credentials = credentials
@@ -75,6 +80,8 @@ class TokenSource:
         self._clock = clock
         self._lock = threading.Lock()
         self._token: _Token | None = None
+        self._shared = shared
+        self._wall = wall
 
     @property
     def api_domain(self) -> str:
@@ -89,7 +96,7 @@ class TokenSource:
         with self._lock:
             token = self._token
             if token is None or self._clock() >= token.valid_until:
-                token = self._fetch()
+                token = self._renew(rejected=None)
             return token.value
 
     def refresh(self, rejected: str) -> str:
@@ -97,10 +104,25 @@ class TokenSource:
         with self._lock:
             token = self._token
             if token is None or token.value == rejected or self._clock() >= token.valid_until:
-                token = self._fetch()
+                token = self._renew(rejected=rejected)
             return token.value
 
-    def _fetch(self) -> _Token:
+    def _renew(self, rejected: str | None) -> _Token:
+        if self._shared is None:
+            fresh = self._fetch()
+        else:
+            client_id = self._credentials.client_id
+            refresh_token = self._credentials.refresh_token.get_secret_value()
+            secret = (self._credentials.client_secret.get_secret_value() + refresh_token).encode()
+            key = record_key(self._token_url, client_id, refresh_token)
+            fresh = self._shared.obtain(self._system, key, secret, self._fetch, rejected=rejected)
+        if fresh.api_domain:
+            self._api_domain = fresh.api_domain.rstrip("/")
+        self._token = _Token(value=fresh.value, valid_until=self._clock() + fresh.valid_until - self._wall())
+        return self._token
+
+    def _fetch(self) -> FreshToken:
+        """A token from the vendor, usable until shortly before it expires."""
         data = {
             "grant_type": "refresh_token",
             "client_id": self._credentials.client_id,
@@ -114,11 +136,8 @@ class TokenSource:
                 self._system, f"token endpoint: {type(exc).__name__}", code="CONNECTION"
             ) from exc
         reply = self._parse(response)
-        if reply.api_domain:
-            self._api_domain = reply.api_domain.rstrip("/")
         margin = min(self._early_refresh, reply.expires_in / 10)
-        self._token = _Token(value=reply.access_token, valid_until=self._clock() + reply.expires_in - margin)
-        return self._token
+        return FreshToken(reply.access_token, reply.api_domain, self._wall() + reply.expires_in - margin)
 
     def _parse(self, response: httpx.Response) -> _TokenReply:
         body = decode_json(response)
@@ -181,6 +200,7 @@ def authorized_http(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] | None = None,
     budget_header: str | None = None,
+    shared_tokens: SharedTokens | None = None,
 ) -> VendorHttp:
     """A VendorHttp for one side of an integration: its data centre (or base URL), tokens and retries.
 
@@ -189,7 +209,10 @@ def authorized_http(
     endpoints = resolve_endpoints(credentials.data_center, credentials.base_url)
     policy = policy or RetryPolicy()
     client = httpx.Client(timeout=policy.timeout, headers={"Accept": "application/json"})
-    tokens = TokenSource(system, credentials, endpoints.token_url, endpoints.api_domain, client, clock=clock)
+    tokens = TokenSource(
+        system, credentials, endpoints.token_url, endpoints.api_domain, client, clock=clock,
+        shared=shared_tokens,
+    )
     return VendorHttp(
         system,
         client,

@@ -65,8 +65,19 @@ class Container:
         from crmsync.runtime.vendors import VendorClientPool
 
         return VendorClientPool(
-            self.credentials, lambda org_id: self.inventory_pacers.get(org_id), self.vendor_retry_policy
+            self.credentials,
+            lambda org_id: self.inventory_pacers.get(org_id),
+            self.vendor_retry_policy,
+            shared_tokens=self.shared_tokens,
         )
+
+    @cached_property
+    def shared_tokens(self):
+        """Access tokens shared by every execution environment, one refresh per expiry (in the table)."""
+        from crmsync.adapters.dynamodb.tokens import DynamoTokenRecords
+        from crmsync.adapters.token_sharing import SharedTokens
+
+        return SharedTokens(DynamoTokenRecords(self.store.table))
 
     @cached_property
     def stage_rules(self) -> StageRuleCache:

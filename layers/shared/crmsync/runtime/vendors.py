@@ -1,5 +1,6 @@
 """The `VendorDirectory` port on the Zoho clients: one pair of clients per integration per process,
-so access tokens are reused across invocations of a warm execution environment."""
+so access tokens are reused across invocations of a warm execution environment, and (with
+`shared_tokens`) across execution environments."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from crmsync.ports.vendors import VendorClients
 if TYPE_CHECKING:  # the HTTP stack loads with the first client, not at cold start
     from crmsync.adapters.http import RetryPolicy
     from crmsync.adapters.pacer import Pacer
+    from crmsync.adapters.token_sharing import SharedTokens
 
 
 class VendorClientPool:
@@ -22,8 +24,10 @@ class VendorClientPool:
         credentials: CredentialStore,
         inventory_pacer: Callable[[str], Pacer],
         retry_policy: RetryPolicy | None = None,
+        shared_tokens: SharedTokens | None = None,
     ):
         self._credentials = credentials
+        self._shared_tokens = shared_tokens
         self._inventory_pacer = inventory_pacer
         self._retry_policy = retry_policy  # None: the clients' defaults
         self._clients: dict[str, VendorClients] = {}
@@ -34,12 +38,15 @@ class VendorClientPool:
         from crmsync.adapters.inventory import ZohoInventoryClient
 
         return VendorClients(
-            crm=ZohoCrmClient.connect(credentials.crm, policy=self._retry_policy),
+            crm=ZohoCrmClient.connect(
+                credentials.crm, policy=self._retry_policy, shared_tokens=self._shared_tokens
+            ),
             inventory=ZohoInventoryClient.connect(
                 credentials.inventory,
                 inventory_org_id,
                 pacer=self._inventory_pacer(inventory_org_id),
                 policy=self._retry_policy,
+                shared_tokens=self._shared_tokens,
             ),
         )
 

@@ -16,6 +16,7 @@ from crmsync.adapters.crm.errors import CREDITS_REMAINING, classify, is_token_re
 from crmsync.adapters.http import RetryPolicy, VendorHttp, decode_json
 from crmsync.adapters.oauth import authorized_http
 from crmsync.adapters.pacer import Pacer
+from crmsync.adapters.token_sharing import SharedTokens
 from crmsync.domain.automation import Deal, DealChange, StageRule
 from crmsync.ports.budget import CallBudget
 from crmsync.ports.crm import (
@@ -62,6 +63,7 @@ class ZohoCrmClient:
         pacer: Pacer | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
+        shared_tokens: SharedTokens | None = None,
     ) -> ZohoCrmClient:
         return cls(
             authorized_http(
@@ -75,6 +77,7 @@ class ZohoCrmClient:
                 clock=clock,
                 sleep=sleep,
                 budget_header=CREDITS_REMAINING,
+                shared_tokens=shared_tokens,
             )
         )
 

@@ -23,12 +23,14 @@ Access pattern -> key (reads are GetItem, Query or BatchGetItem only; never Scan
 | activity log, newest first                     | pk=INTEGRATION#{id}, sk=ACTIVITY#{timestamp}#{entry_id}             |
 | notifications, newest first                    | pk=INTEGRATION#{id}, sk=NOTIFICATION#{timestamp}#{notification_id}  |
 | match index, last full reads (sync runtime) | see sync_state.py                                                 |
+| a preview run's mappings, index and samples (B2) | see previews.py                                                 |
 | webhook delivery dedupe (TTL expires_at)       | pk=DELIVERY#{sha256 of channel, sorted ids, operation, time}, sk=DELIVERY |
 | deal link by transaction                       | pk=INTEGRATION#{id}, sk=DEALLINK#{kind}#{transaction_id}            |
 | deal links of a deal                           | gsi1pk=DEAL#{integration_id}#{deal_id}, gsi1sk={kind}#{transaction_id} |
 | trigger claims of a deal or CRM record         | pk=INTEGRATION#{id}, sk=TRIGGER#{source_id}#{action}#{generation:06d} |
 | deal catch-up watermark                        | pk=INTEGRATION#{id}, sk=DEALWATERMARK                               |
 | connect attempt (one-click connect; TTL)       | pk=CONNECT#{connect_id}, sk=CONNECT                                 |
+| shared access token of a refresh token (TTL)   | pk=TOKEN#{sha256 of token URL, client id, refresh token}, sk=TOKEN (tokens.py) |
 
 Writes that decide a race are conditional: creates and claims (attribute_not_exists),
 integration state transitions (state IN allowed, gsi2pk moved in the same update),
@@ -54,6 +56,7 @@ from crmsync.adapters.dynamodb.integrations import IntegrationArea
 from crmsync.adapters.dynamodb.journal import JournalArea
 from crmsync.adapters.dynamodb.mappings import MappingArea
 from crmsync.adapters.dynamodb.modules import ModuleArea
+from crmsync.adapters.dynamodb.previews import PreviewArea
 from crmsync.adapters.dynamodb.runs import RunArea
 from crmsync.adapters.dynamodb.sync_state import SyncStateArea
 from crmsync.adapters.dynamodb.table import Table
@@ -72,6 +75,7 @@ class DynamoStore(
     AutomationArea,
     SyncStateArea,
     ConnectArea,
+    PreviewArea,
     StoreBase,
 ):
     """The `Store` port on DynamoDB.
@@ -100,3 +104,8 @@ class DynamoStore(
 
         self._table = Table(table_name, build_client)
         self._clock = clock
+
+    @property
+    def table(self) -> Table:
+        """The table, for adapters beside the store that keep their own items (shared tokens)."""
+        return self._table

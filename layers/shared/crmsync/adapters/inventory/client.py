@@ -12,6 +12,7 @@ from crmsync.adapters.inventory import wire
 from crmsync.adapters.inventory.errors import ALREADY_IN_STATUS, classify, is_token_rejected
 from crmsync.adapters.oauth import authorized_http
 from crmsync.adapters.pacer import Pacer, TokenBucket
+from crmsync.adapters.token_sharing import SharedTokens
 from crmsync.domain.automation import InvoiceStanding
 from crmsync.ports.budget import CallBudget
 from crmsync.ports.errors import NotFound, ValidationFailed
@@ -55,6 +56,7 @@ class ZohoInventoryClient:
         policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
+        shared_tokens: SharedTokens | None = None,
     ) -> ZohoInventoryClient:
         """`pacer` should be shared by every client of the organization (see `PacerPool`)."""
         http = authorized_http(
@@ -67,6 +69,7 @@ class ZohoInventoryClient:
             pacer=pacer or TokenBucket(PACED_PER_MINUTE, 60.0),
             clock=clock,
             sleep=sleep,
+            shared_tokens=shared_tokens,
         )
         return cls(http, organization_id)
 
