@@ -127,6 +127,24 @@ class SandboxApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
+class TrailingSlash:
+    """ASGI middleware: `/inventory/v1/contacts/` is answered as `/inventory/v1/contacts`, directly
+    rather than with Starlette's redirect (some vendor clients always add the slash; the vendor
+    answers them). Put it first, so the call counter and routing see the path without the slash."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            trimmed = path.rstrip("/") or "/"
+            scope = dict(scope, path=trimmed)
+            if scope.get("raw_path"):
+                scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
+        await self.app(scope, receive, send)
+
+
 async def drop_connection(scope: Scope, send: Send) -> None:
     """Close the client connection without any response.
 

@@ -337,10 +337,17 @@ def test_count_and_custom_view_apply_view_criteria(demo: CrmApi):
 
 
 def test_custom_views_list_the_modules_own_seeded_and_system_views_that_cvid_takes(server: ServerThread):
-    crm = connect(server.base_url, {
-        "records": {"Accounts": [{"Account_Name": "Big One", "Annual_Revenue": 900}, {"Account_Name": "Small"}]},
-        "custom_views": {"Accounts": [{"name": "Big accounts", "criteria": "(Annual_Revenue:greater_than:500)"}]},
-    })
+    crm = connect(
+        server.base_url,
+        {
+            "records": {
+                "Accounts": [{"Account_Name": "Big One", "Annual_Revenue": 900}, {"Account_Name": "Small"}]
+            },
+            "custom_views": {
+                "Accounts": [{"name": "Big accounts", "criteria": "(Annual_Revenue:greater_than:500)"}]
+            },
+        },
+    )
 
     reply = crm.get("/settings/custom_views", params={"module": "Accounts"})
     views = {v["name"]: v for v in reply.json()["custom_views"]}
@@ -350,14 +357,27 @@ def test_custom_views_list_the_modules_own_seeded_and_system_views_that_cvid_tak
 
     assert reply.status_code == 200 and reply.json()["info"]["more_records"] is False
     assert set(views) == {"All Accounts", "Customers in Germany", "Big accounts"}
-    assert (views["All Accounts"]["system_defined"], views["All Accounts"]["category"]) == (True, "public_views")
-    assert (big["system_defined"], big["display_value"], big["module"]["api_name"]) == (False, "Big accounts", "Accounts")
+    assert (views["All Accounts"]["system_defined"], views["All Accounts"]["category"]) == (
+        True,
+        "public_views",
+    )
+    assert (big["system_defined"], big["display_value"], big["module"]["api_name"]) == (
+        False,
+        "Big accounts",
+        "Accounts",
+    )
     assert big["id"].isdigit() and big["id"] != views["All Accounts"]["id"]
     assert len(second["custom_views"]) == 1 and second["info"] == {
-        "per_page": 1, "count": 1, "page": 2, "more_records": True}
+        "per_page": 1,
+        "count": 1,
+        "page": 2,
+        "more_records": True,
+    }
     assert [r["Account_Name"] for r in in_view] == ["Big One"]
-    assert {v["name"] for v in crm.get("/settings/custom_views", params={"module": "Vendors"}).json()[
-        "custom_views"]} == {"All Vendors", "Food vendors"}
+    assert {
+        v["name"]
+        for v in crm.get("/settings/custom_views", params={"module": "Vendors"}).json()["custom_views"]
+    } == {"All Vendors", "Food vendors"}
     missing = crm.get("/settings/custom_views")
     unknown = crm.get("/settings/custom_views", params={"module": "Nope"})
     assert (missing.status_code, missing.json()["code"]) == (400, "REQUIRED_PARAM_MISSING")

@@ -1,6 +1,13 @@
-"""CRM-specific sandbox control: `POST /_sandbox/seed` and `GET /_sandbox/notifications`."""
+"""CRM-specific sandbox control: seeding, the orgs side by side, their limits, and notifications.
+
+`POST /_sandbox/seed` replaces the data of the default org (or of `?org_id=`); `POST /_sandbox/orgs`
+adds an org with its own credentials; `GET /_sandbox/orgs` lists them; `GET|PUT
+/_sandbox/orgs/{org_id}/limits` shows or changes one org's limits and edition.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -8,31 +15,77 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .errors import CrmError
+from .orgs import UnknownOrg
 from .seed import SeedBody, SeedError
-from .web import base_url, json_body, sandbox
+from .web import base_url, json_body, orgs
+
+
+def _seed_reply(request: Request, result: dict[str, Any], status: int = 200) -> Response:
+    return JSONResponse(
+        result | {"api_domain": base_url(request), "accounts_server": base_url(request)}, status_code=status
+    )
+
+
+def _refused(exc: Exception) -> Response:
+    if isinstance(exc, ValidationError):
+        return JSONResponse(
+            {"error": "invalid body", "details": exc.errors(include_url=False)}, status_code=400
+        )
+    if isinstance(exc, SeedError):
+        return JSONResponse(exc.body, status_code=400)
+    if isinstance(exc, CrmError):
+        return JSONResponse({"error": "invalid seed", "details": exc.body()}, status_code=400)
+    if isinstance(exc, UnknownOrg):
+        return JSONResponse({"error": str(exc)}, status_code=404)
+    return JSONResponse({"error": str(exc)}, status_code=400)
 
 
 async def seed(request: Request) -> Response:
     try:
         body = SeedBody.model_validate(await json_body(request))
-        result = sandbox(request).seed(body)
-    except ValidationError as exc:
-        return JSONResponse(
-            {"error": "invalid body", "details": exc.errors(include_url=False)}, status_code=400
-        )
-    except SeedError as exc:
-        return JSONResponse(exc.body, status_code=400)
-    except CrmError as exc:
-        return JSONResponse({"error": "invalid seed", "details": exc.body()}, status_code=400)
-    return JSONResponse(result | {"api_domain": base_url(request), "accounts_server": base_url(request)})
+        result = orgs(request).reseed(request.query_params.get("org_id"), body)
+    except (ValidationError, SeedError, CrmError, UnknownOrg, ValueError) as exc:
+        return _refused(exc)
+    return _seed_reply(request, result)
+
+
+async def add_org(request: Request) -> Response:
+    try:
+        body = SeedBody.model_validate(await json_body(request))
+        result = orgs(request).add(body)
+    except (ValidationError, SeedError, CrmError, ValueError) as exc:
+        return _refused(exc)
+    return _seed_reply(request, result, 201)
+
+
+async def list_orgs(request: Request) -> Response:
+    return JSONResponse({"orgs": orgs(request).describe()})
+
+
+async def org_limits(request: Request) -> Response:
+    try:
+        org = orgs(request).get(request.path_params["org_id"])
+        if request.method == "GET":
+            return JSONResponse({"limits": org.describe_limits()})
+        body = await json_body(request)
+        if not isinstance(body, dict):
+            return JSONResponse(
+                {"error": "invalid body", "details": "expected a JSON object"}, status_code=400
+            )
+        return JSONResponse({"limits": org.set_limits(body)})
+    except (ValidationError, CrmError, UnknownOrg) as exc:
+        return _refused(exc)
 
 
 async def notifications(request: Request) -> Response:
-    deliveries = sandbox(request).notifier.deliveries
-    return JSONResponse({"notifications": [d.describe() for d in deliveries]})
+    deliveries = [d.describe() for org in orgs(request).all() for d in org.notifier.deliveries]
+    return JSONResponse({"notifications": deliveries})
 
 
 routes = [
     Route("/_sandbox/seed", seed, methods=["POST"]),
+    Route("/_sandbox/orgs", add_org, methods=["POST"]),
+    Route("/_sandbox/orgs", list_orgs, methods=["GET"]),
+    Route("/_sandbox/orgs/{org_id}/limits", org_limits, methods=["GET", "PUT"]),
     Route("/_sandbox/notifications", notifications, methods=["GET"]),
 ]

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import reads
+from . import field_updates, reads
 from .errors import CrmError, invalid_param, required_param
 from .web import (
     base_url,
@@ -99,6 +99,7 @@ async def records_body(request: Request) -> tuple[dict[str, Any], list[Any]]:
 
 def answer(request: Request, result: WriteResult, all_ok: int) -> Response:
     sb = sandbox(request)
+    field_updates.run(sb.data, result.changes)
     sb.notifier.publish(result.changes, base_url(request), sb.data, sb.limits)
     return JSONResponse({"data": result.items}, status_code=result.status_code(all_ok))
 

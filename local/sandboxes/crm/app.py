@@ -11,19 +11,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..common import SandboxApp, SandboxMiddleware, control_routes
-from . import api_control, api_meta, api_oauth, api_records, api_watch
+from . import api_control, api_meta, api_oauth, api_records, api_watch, field_updates
 from .errors import CrmError, internal_error, too_many_requests
 from .limits import CreditsHeader
-from .sandbox import CrmSandbox, CrmSettings
+from .orgs import CrmOrgs
+from .sandbox import CrmSettings
 
 
 def create_app(settings: CrmSettings | None = None) -> SandboxApp:
-    sandbox = CrmSandbox(settings or CrmSettings())
+    orgs = CrmOrgs(settings or CrmSettings())
+    sandbox = orgs.default  # its call counter and faults serve the whole server
 
     @asynccontextmanager
     async def lifespan(app: SandboxApp) -> AsyncIterator[None]:
         yield
-        await sandbox.notifier.drain()
+        await orgs.drain()
 
     middleware = [
         Middleware(
@@ -32,15 +34,19 @@ def create_app(settings: CrmSettings | None = None) -> SandboxApp:
             faults=sandbox.faults,
             rate_limited=lambda: too_many_requests("Too many requests").response(),
             server_error=lambda: internal_error().response(),
-            admit=sandbox.gate.admit,
+            admit=orgs.admit,
         ),
-        Middleware(CreditsHeader, remaining=sandbox.credits_remaining),  # type: ignore[arg-type]
+        Middleware(CreditsHeader, remaining=lambda scope: orgs.of(scope).credits_remaining()),  # type: ignore[arg-type]
     ]
     routes = [
         *control_routes(
-            counter=sandbox.counter, faults=sandbox.faults, reset=sandbox.reset, set_limits=sandbox.set_limits
+            counter=sandbox.counter,
+            faults=sandbox.faults,
+            reset=orgs.reset,
+            set_limits=orgs.set_shared_limits,
         ),
         *api_control.routes,
+        *field_updates.routes,
         *api_oauth.routes,
         *api_meta.routes,
         *api_watch.routes,
@@ -53,6 +59,7 @@ def create_app(settings: CrmSettings | None = None) -> SandboxApp:
         lifespan=lifespan,
     )
     app.state.sandbox = sandbox
+    app.state.orgs = orgs
     return app
 
 

@@ -1,10 +1,11 @@
-"""The state of one CRM sandbox app: OAuth, org data, limits, notifications, calls and faults."""
+"""The state of one CRM org: its OAuth client, data, limits, credits, notifications (`CrmOrgs` in
+`orgs.py` holds the orgs of one sandbox app; the default org's calls and faults serve the whole app)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +16,7 @@ from .clock import WriteClock, system_clock
 from .limits import Credits, CrmLimits, Gate
 from .notifications import Notifier
 from .oauth import OAuthServer
+from .org import OrgConfig
 from .reads import PageTokens
 from .seed import SeedBody, build
 
@@ -37,7 +39,7 @@ class CrmSandbox:
         self.clock = settings.clock
         self.counter = CallCounter()
         self.faults = Faults()
-        self.credits = Credits(self.clock)
+        self.credits = Credits(self.clock, lambda: timedelta(seconds=self.limits.credits_window_seconds))
         self.gate = Gate(self.credits, lambda header: self.oauth.principal(header), self.budget)
         self.notifier = Notifier(self.clock)
         self.reset()
@@ -57,8 +59,10 @@ class CrmSandbox:
             self.seed(SeedBody(preset=self.settings.preset))
 
     def seed(self, body: SeedBody) -> dict[str, Any]:
-        """Replace the org's data; OAuth grants, channels and limits stay."""
+        """Replace the org's data; OAuth grants, channels and limits stay, except those `body.limits` sets."""
+        limits = CrmLimits.model_validate(self.limits.model_dump() | body.limits)
         self.data, ids = build(body, self.write_clock.tick())
+        self.limits = limits
         self.page_tokens = PageTokens()
         return {
             "org_id": self.data.org.id,
@@ -66,6 +70,7 @@ class CrmSandbox:
             "client_secret": self.oauth.client_secret,
             "refresh_token": self.oauth.seeded_refresh_token,
             "ids": ids,
+            "limits": self.describe_limits(),
         }
 
     def budget(self) -> tuple[int, int]:
@@ -86,7 +91,16 @@ class CrmSandbox:
         self.credits.charge(math.ceil(count / 10) - 1)
 
     def set_limits(self, body: dict[str, Any]) -> dict[str, Any]:
-        self.limits = CrmLimits.model_validate(self.limits.model_dump() | body)
+        """Change the limits (and, with `edition`, the org's edition, whose defaults they follow)."""
+        changes = dict(body)
+        edition = changes.pop("edition", None)
+        org = (
+            self.data.org
+            if edition is None
+            else OrgConfig.model_validate(self.data.org.model_dump() | {"edition": edition})
+        )
+        self.limits = CrmLimits.model_validate(self.limits.model_dump() | changes)
+        self.data.org = org
         return self.describe_limits()
 
     def describe_limits(self) -> dict[str, Any]:

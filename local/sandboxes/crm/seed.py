@@ -90,6 +90,7 @@ class SeedBody(BaseModel):
     custom_fields: dict[ModuleName, list[CustomFieldSpec]] = Field(default_factory=dict)
     custom_views: dict[ModuleName, list[CustomViewSpec]] = Field(default_factory=dict)
     generate: dict[ModuleName, int] = Field(default_factory=dict)
+    limits: dict[str, Any] = Field(default_factory=dict)  # as `PUT /_sandbox/limits`, for this org only
 
 
 DEFAULT_CUSTOM_FIELDS = {

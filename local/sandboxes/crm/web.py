@@ -11,17 +11,23 @@ from starlette.responses import JSONResponse, Response
 
 from .clock import parse_moment
 from .errors import CrmError, invalid_param
-from .limits import PRINCIPAL
+from .limits import ORG, PRINCIPAL
 from .schema import MODULES
 
 if TYPE_CHECKING:
+    from .orgs import CrmOrgs
     from .sandbox import CrmSandbox
 
 MAX_FIELDS = 50
 
 
 def sandbox(request: Request) -> CrmSandbox:
-    return request.app.state.sandbox
+    """The org an API call reached (by its access token); elsewhere the default org."""
+    return request.scope.get(ORG) or request.app.state.sandbox
+
+
+def orgs(request: Request) -> CrmOrgs:
+    return request.app.state.orgs
 
 
 def base_url(request: Request) -> str:

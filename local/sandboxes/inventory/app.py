@@ -10,7 +10,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..common import SandboxApp, SandboxMiddleware, control_routes
+from ..common import SandboxApp, SandboxMiddleware, TrailingSlash, control_routes
 from . import contacts, control, items, organizations, payments, token_routes, transactions
 from .endpoint import API_PREFIX
 from .errors import Code
@@ -47,6 +47,7 @@ def create_app(settings: InventorySandboxSettings | None = None) -> SandboxApp:
             *payments.ROUTES,
         ],
         middleware=[
+            Middleware(TrailingSlash),
             Middleware(
                 SandboxMiddleware,
                 counter=state.counter,

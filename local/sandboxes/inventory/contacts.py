@@ -147,7 +147,9 @@ def _replace_persons(ids: IdSequence, contact: Record, given: list[ContactPerson
             raise not_found("Contact person")
         current = existing.get(person.contact_person_id or "") or _new_person(ids)
         persons.append(_merge_person(current, person))
-    _settle_primary(persons, next((p for p, g in zip(persons, given, strict=True) if g.is_primary_contact), None))
+    _settle_primary(
+        persons, next((p for p, g in zip(persons, given, strict=True) if g.is_primary_contact), None)
+    )
     return persons
 
 

@@ -1,13 +1,15 @@
-"""Inventory-only control routes: `POST /_sandbox/seed` and `POST /_sandbox/expire_tokens`."""
+"""Inventory-only control routes: `POST /_sandbox/seed`, `POST /_sandbox/expire_tokens` and
+`GET|PUT /_sandbox/organizations/{organization_id}/limits`."""
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .demo import demo_request
+from .limits import OrgLimits
 from .seed import SeedError, SeedRequest, combine, seed
 from .store import SandboxState
 
@@ -37,7 +39,31 @@ async def expire_tokens_endpoint(request: Request) -> Response:
     return JSONResponse({"expired": state.oauth.expire_all()})
 
 
+class OrgLimitsChange(OrgLimits):
+    """`PUT /_sandbox/organizations/{id}/limits`: the keys to change (null: follow the sandbox's
+    limits again) and, optionally, the organization's plan (which sets its default daily cap)."""
+
+    plan_name: str | None = Field(None, min_length=1)
+
+
+async def org_limits_endpoint(request: Request) -> Response:
+    state: SandboxState = request.app.state.sandbox
+    org_id = request.path_params["organization_id"]
+    org = state.orgs.get(org_id)
+    if org is None:
+        return JSONResponse({"error": f"unknown organization_id {org_id}"}, 404)
+    if request.method == "GET":
+        return JSONResponse(state.describe_limits(org))
+    raw = await request.body()
+    try:
+        change = OrgLimitsChange.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        return JSONResponse({"error": "invalid body", "details": exc.errors(include_url=False)}, 400)
+    return JSONResponse(state.set_org_limits(org, change.model_dump(exclude_unset=True)))
+
+
 ROUTES = [
     Route("/_sandbox/seed", seed_endpoint, methods=["POST"]),
     Route("/_sandbox/expire_tokens", expire_tokens_endpoint, methods=["POST"]),
+    Route("/_sandbox/organizations/{organization_id}/limits", org_limits_endpoint, methods=["GET", "PUT"]),
 ]

@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .errors import Code, InventoryApiError, invalid_value
-from .limits import daily_cap
 from .oauth import Grant
 from .store import OrgData, SandboxState
+from .wire import blank_unset_strings
 
 API_PREFIX = "/inventory/v1"
 
@@ -69,8 +69,7 @@ def api_route(path: str, handler: Handler, methods: list[str], *, org_scoped: bo
             grant = state.oauth.authenticate(request.headers.get("authorization"), state.epoch())
             org = _organization(request, state, grant) if org_scoped else None
             if org is not None:
-                cap = daily_cap(state.limits, org.organization["plan_name"])
-                headers = state.limiter.admit(org.organization_id, state.epoch(), state.limits, cap, org.tz)
+                headers = state.limiter.admit(org.organization_id, state.epoch(), state.budget(org), org.tz)
             call = Call(
                 state=state,
                 grant=grant,
@@ -86,13 +85,19 @@ def api_route(path: str, handler: Handler, methods: list[str], *, org_scoped: bo
             reply = _validation_reply(exc)
         except InventoryApiError as exc:
             reply = Reply(exc.body(), exc.http_status, exc.headers)
-        return JSONResponse(reply.body, reply.status, headers | reply.headers)
+        return JSONResponse(blank_unset_strings(reply.body), reply.status, headers | reply.headers)
 
     return Route(API_PREFIX + path, endpoint, methods=methods)
 
 
 def _organization(request: Request, state: SandboxState, grant: Grant) -> OrgData:
-    raw = request.path_params.get("organization_id") or request.query_params.get("organization_id")
+    """`organization_id`, or `organization` as some clients send it (pyzohoapi), which the vendor takes too."""
+    query = request.query_params
+    raw = (
+        request.path_params.get("organization_id")
+        or query.get("organization_id")
+        or query.get("organization")
+    )
     return state.org_for(raw, grant)
 
 

@@ -1,4 +1,9 @@
-"""API limits: the per-organization request window and daily cap, and token lifetimes."""
+"""API limits: each organization's request window and daily cap, and token lifetimes.
+
+The sandbox-wide `Limits` are the defaults; an organization's own `OrgLimits` (seed `limits`,
+`PUT /_sandbox/organizations/{id}/limits`) override them key by key. The daily cap is the
+organization's own `per_day`, else the sandbox-wide `per_day`, else the cap of its plan.
+"""
 
 from __future__ import annotations
 
@@ -26,10 +31,32 @@ class Limits(BaseModel):
     tokens_per_refresh_token: int = Field(10, ge=1, description="access tokens per refresh token per 10 min")
 
 
-def daily_cap(limits: Limits, plan_name: str) -> int:
-    if limits.per_day is not None:
-        return limits.per_day
-    return DAILY_CAP_BY_PLAN.get(plan_name.upper(), DEFAULT_DAILY_CAP)
+class OrgLimits(BaseModel):
+    """One organization's own limits; None follows the sandbox-wide `Limits` (and the plan)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    per_minute: int | None = Field(None, ge=1)
+    per_day: int | None = Field(None, ge=1)
+    window_seconds: float | None = Field(None, gt=0)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The limits in force for one organization."""
+
+    per_minute: int
+    window_seconds: float
+    per_day: int
+
+
+def budget(limits: Limits, own: OrgLimits, plan_name: str) -> Budget:
+    per_day = own.per_day or limits.per_day or DAILY_CAP_BY_PLAN.get(plan_name.upper(), DEFAULT_DAILY_CAP)
+    return Budget(
+        per_minute=own.per_minute or limits.per_minute,
+        window_seconds=own.window_seconds or limits.window_seconds,
+        per_day=per_day,
+    )
 
 
 @dataclass
@@ -47,40 +74,60 @@ class RateLimiter:
     def __init__(self) -> None:
         self._usage: dict[str, _Usage] = {}
 
-    def admit(self, org_id: str, now: float, limits: Limits, cap: int, tz: tzinfo) -> dict[str, str]:
-        """Count one call, or raise the 429 reply; returns the `x-rate-limit-*` headers."""
-        usage = self._usage.setdefault(org_id, _Usage())
-        local = datetime.fromtimestamp(now, UTC).astimezone(tz)
-        if usage.day != local.date():
-            usage.day, usage.day_count = local.date(), 0
-        if now >= usage.window_start + limits.window_seconds:
-            usage.window_start, usage.window_count = now, 0
-        window_reset = max(1, math.ceil(usage.window_start + limits.window_seconds - now))
-        if usage.day_count >= cap:
-            midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tz)
-            retry = max(1, math.ceil(midnight.timestamp() - now))
+    def admit(self, org_id: str, now: float, limits: Budget, tz: tzinfo) -> dict[str, str]:
+        """Count one call, or raise the 429 reply; returns the `x-rate-limit-*` headers.
+
+        The headers describe the organization's **daily** quota, as the vendor's do (zoho-api.md
+        §2.2): the cap, the calls left today and the seconds to the organization's midnight. The
+        per-minute limit shows only as 429 code 44 with `Retry-After`.
+        """
+        usage = self._current(org_id, now, tz)
+        to_midnight = seconds_to_midnight(now, tz)
+        if usage.day_count >= limits.per_day:
             raise InventoryApiError(
                 Code.RATE_LIMIT_DAY,
-                f"The API call for this organization has exceeded the maximum call rate limit of {cap}.",
+                "The API call for this organization has exceeded the maximum call rate limit of "
+                f"{limits.per_day}.",
                 429,
-                _headers(cap, 0, retry) | {"Retry-After": str(retry)},
+                _headers(limits.per_day, 0, to_midnight) | {"Retry-After": str(to_midnight)},
             )
+        if now >= usage.window_start + limits.window_seconds:
+            usage.window_start, usage.window_count = now, 0
         if usage.window_count >= limits.per_minute:
+            window_reset = max(1, math.ceil(usage.window_start + limits.window_seconds - now))
             raise InventoryApiError(
                 Code.RATE_LIMIT_MINUTE,
                 "The request has been blocked as it has exceeded the maximum number of requests per "
                 f"minute ({limits.per_minute}) for this organization. Please try again after some time.",
                 429,
-                _headers(limits.per_minute, 0, window_reset) | {"Retry-After": str(window_reset)},
+                _headers(limits.per_day, limits.per_day - usage.day_count, to_midnight)
+                | {"Retry-After": str(window_reset)},
             )
         usage.window_count += 1
         usage.day_count += 1
-        return _headers(limits.per_minute, limits.per_minute - usage.window_count, window_reset)
+        return _headers(limits.per_day, limits.per_day - usage.day_count, to_midnight)
+
+    def used_today(self, org_id: str, now: float, tz: tzinfo) -> int:
+        return self._current(org_id, now, tz).day_count
+
+    def _current(self, org_id: str, now: float, tz: tzinfo) -> _Usage:
+        usage = self._usage.setdefault(org_id, _Usage())
+        today = datetime.fromtimestamp(now, UTC).astimezone(tz).date()
+        if usage.day != today:
+            usage.day, usage.day_count = today, 0
+        return usage
+
+
+def seconds_to_midnight(now: float, tz: tzinfo) -> int:
+    """Whole seconds from `now` to the next midnight in `tz` (at least 1)."""
+    local = datetime.fromtimestamp(now, UTC).astimezone(tz)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tz)
+    return max(1, math.ceil(midnight.timestamp() - now))
 
 
 def _headers(limit: int, remaining: int, reset: int) -> dict[str, str]:
     return {
         "x-rate-limit-limit": str(limit),
-        "x-rate-limit-remaining": str(remaining),
+        "x-rate-limit-remaining": str(max(0, remaining)),
         "x-rate-limit-reset": str(reset),
     }

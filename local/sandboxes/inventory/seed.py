@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import contacts, items, payments, transactions
 from .errors import InventoryApiError
+from .limits import OrgLimits
 from .organizations import OrganizationSpec, UserSpec, create_organization
 from .store import OrgData, Record, SandboxState
 from .transactions import KINDS, Kind
@@ -54,6 +55,7 @@ class SeedRequest(BaseModel):
     purchaseorders: list[dict[str, Any]] = []
     expenses: list[dict[str, Any]] = []
     generate: GenerateSpec | None = None
+    limits: OrgLimits | None = None  # the organization's own limits; unset keys follow the sandbox's
 
 
 class SeedError(Exception):
@@ -78,6 +80,8 @@ def combine(preset: SeedRequest, extra: SeedRequest) -> SeedRequest:
 def seed(state: SandboxState, request: SeedRequest, base_url: str) -> dict[str, Any]:
     """Apply a seed (its preset already combined in); returns the credentials and the new ids."""
     org = _target_org(state, request)
+    if request.limits is not None:
+        state.set_org_limits(org, request.limits.model_dump(exclude_unset=True))
     now = state.now()
     ids: dict[str, dict[str, str]] = {"users": {u["email"]: u["user_id"] for u in org.users}}
     try:
@@ -103,6 +107,7 @@ def seed(state: SandboxState, request: SeedRequest, base_url: str) -> dict[str, 
         "api_domain": state.settings.public_url or base_url,
         "ids": ids,
         "generated": generated.model_dump(),
+        "limits": state.describe_limits(org),
     }
 
 

@@ -11,7 +11,7 @@ from ..accounts import GrantSigner
 from ..common import CallCounter, Faults
 from .customfields import CustomFieldDefinition
 from .errors import Code, InventoryApiError, invalid_value
-from .limits import Limits, RateLimiter
+from .limits import Budget, Limits, OrgLimits, RateLimiter, budget
 from .oauth import Grant, OAuthRegistry
 from .settings import InventorySandboxSettings
 from .wire import IdSequence, now_utc
@@ -36,6 +36,7 @@ class OrgData:
     numbers: Counter[str] = field(default_factory=Counter)  # last auto number per kind
     payments: dict[str, Record] = field(default_factory=dict)
     transactions_by_contact: Counter[str] = field(default_factory=Counter)
+    limits: OrgLimits = field(default_factory=OrgLimits)  # its own; unset keys follow the sandbox's
 
     @property
     def organization_id(self) -> str:
@@ -74,6 +75,33 @@ class SandboxState:
     def set_limits(self, changes: dict[str, Any]) -> dict[str, Any]:
         self.limits = Limits.model_validate(self.limits.model_dump() | changes)
         return self.limits.model_dump()
+
+    def budget(self, org: OrgData) -> Budget:
+        """The limits in force for `org`: its own, else the sandbox-wide ones, else its plan's cap."""
+        return budget(self.limits, org.limits, org.organization["plan_name"])
+
+    def set_org_limits(self, org: OrgData, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change `org`'s own limits (a key set to None follows the sandbox's again) and, with
+        `plan_name`, its plan; returns `describe_limits`."""
+        plan = changes.pop("plan_name", None)
+        org.limits = OrgLimits.model_validate(org.limits.model_dump() | changes)
+        if plan is not None:
+            org.organization["plan_name"] = plan.upper()
+        return self.describe_limits(org)
+
+    def describe_limits(self, org: OrgData) -> dict[str, Any]:
+        in_force = self.budget(org)
+        used = self.limiter.used_today(org.organization_id, self.epoch(), org.tz)
+        return {
+            "organization_id": org.organization_id,
+            "plan_name": org.organization["plan_name"],
+            "own": org.limits.model_dump(),
+            "per_minute": in_force.per_minute,
+            "window_seconds": in_force.window_seconds,
+            "per_day": in_force.per_day,
+            "used_today": used,
+            "remaining_today": max(0, in_force.per_day - used),
+        }
 
     def org_for(self, raw: str | None, grant: Grant) -> OrgData:
         """The organization named by `organization_id`, if the caller's grant reaches it."""

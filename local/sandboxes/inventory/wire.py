@@ -76,6 +76,21 @@ class IdSequence:
         return str(self._next)
 
 
+NUMBERS_LEFT_NULL = frozenset({"reorder_level"})  # an unset number stays null; only strings become ""
+
+
+def blank_unset_strings(value: Any, key: str | None = None) -> Any:
+    """A reply body with every unset value (`None`) as `""`, as the vendor sends unset strings
+    (an address line, a phone; zoho-api.md §2.2), except the numbers in `NUMBERS_LEFT_NULL`."""
+    if value is None:
+        return None if key in NUMBERS_LEFT_NULL else ""
+    if isinstance(value, dict):
+        return {k: blank_unset_strings(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [blank_unset_strings(v, key) for v in value]
+    return value
+
+
 def with_times(record: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
     """A copy of `record` with its datetimes in the wire format."""
     return {k: format_timestamp(v, tz) if isinstance(v, datetime) else v for k, v in record.items()}
