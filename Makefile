@@ -108,17 +108,20 @@ lint: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m ruff check layers functions local tests scripts
 	$(VENV)/bin/lint-imports
 
+# After `sam build`: compile the layer and the functions to python3.12 bytecode (a build without it
+# compiles the whole layer at every cold start), then check the build.
 sam-build: $(SAM_VENV)/.installed
 	@if [ -z "$(PY312)" ]; then \
 	  echo "sam build skipped: no python3.12 on PATH or in pyenv (the Lambda runtime is python3.12)"; \
 	else \
 	  PATH="$(dir $(PY312)):$$PATH" $(SAM) build --template template.yaml --build-dir .aws-sam/build >/tmp/crmsync-sam-build.log 2>&1 \
 	    && echo "sam build: ok" || { cat /tmp/crmsync-sam-build.log; exit 1; }; \
-	  $(PY) scripts/check_build.py .aws-sam/build; \
+	  $(PY312) scripts/compile_build.py .aws-sam/build && $(PY) scripts/check_build.py .aws-sam/build; \
 	fi
 
 openapi: $(VENV)/.installed
 	$(PY) -m crmsync.api.openapi > openapi.json
+	$(PY) -m crmsync.api.route_index
 
 requirements: $(VENV)/.installed
 	$(PY) scripts/requirements.py
@@ -135,7 +138,8 @@ FUZZ_EXAMPLES ?= 100
 fuzz: setup
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider -o timeout=3600 tests/e2e/test_fuzz_api.py
 
-bench: setup
+bench: setup $(SAM_VENV)/.installed
+	$(PY) -m bench.cold_start
 	$(PY) -m bench.planning_core
 	$(PY) -m bench.sync_calls
 	$(PY) -m bench.automation_latency

@@ -291,5 +291,5 @@ class Template:
             if key == "Fn::GetAtt":
                 return (arg if isinstance(arg, str) else arg[0]).split(".")[0]
             if key == "Ref":
-                return arg
+                return arg.split(".")[0]  # SAM's `!Ref Function.Alias` names the function's alias
         raise ValueError(f"expected !Ref or !GetAtt, got {value!r}")

@@ -5,6 +5,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from crmsync.api.authorizer import authorize
 from crmsync.observability import logger, metrics, tracer
 from crmsync.runtime.container import get_container
+from crmsync.runtime.snapshot import preload_adapters, prepare_snapshot
+
+prepare_snapshot(preload_adapters)  # SnapStart only: boto3 and the store imported before the snapshot
 
 
 @logger.inject_lambda_context(clear_state=True)

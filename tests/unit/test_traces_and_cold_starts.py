@@ -8,14 +8,18 @@ import json
 import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 
-from crmsync.observability import bind, logger, tracer
+from crmsync import observability
+from crmsync.observability import OffTracer, bind, logger
 from tests.conftest import FakeContext, load_handler, sample_event
 
 
-class RecordingProvider:
-    def __init__(self, fail: bool = False):
+class RecordingTracer:
+    """Stands in for Powertools' Tracer with tracing on (the real one needs X-Ray's daemon and segment)."""
+
+    def __init__(self, fail: bool = False, disabled: bool = False):
         self.annotations: dict[str, str] = {}
         self.fail = fail
+        self.disabled = disabled
 
     def put_annotation(self, key, value):
         if self.fail:
@@ -25,10 +29,9 @@ class RecordingProvider:
 
 @pytest.fixture
 def traced(monkeypatch):
-    provider = RecordingProvider()
-    monkeypatch.setattr(tracer, "disabled", False)
-    monkeypatch.setattr(tracer, "provider", provider)
-    yield provider
+    recording = RecordingTracer()
+    monkeypatch.setattr(observability, "tracer", recording)
+    yield recording
     logger.remove_keys(["tenant_id", "integration_id", "run_id", "sync_module"])
 
 
@@ -46,20 +49,19 @@ def test_bind_still_appends_the_log_keys(traced):
 
 
 def test_bind_never_fails_when_the_trace_refuses_an_annotation(monkeypatch):
-    monkeypatch.setattr(tracer, "disabled", False)
-    monkeypatch.setattr(tracer, "provider", RecordingProvider(fail=True))
+    monkeypatch.setattr(observability, "tracer", RecordingTracer(fail=True))
 
     bind(tenant_id="t1")  # no exception
 
 
 def test_bind_does_not_touch_the_tracer_when_tracing_is_disabled(monkeypatch):
-    assert tracer.disabled  # POWERTOOLS_TRACE_DISABLED=true in tests, as on the local stack
-    provider = RecordingProvider()
-    monkeypatch.setattr(tracer, "provider", provider)
+    assert isinstance(observability.tracer, OffTracer)  # XRAY_TRACING unset in tests, as on the local stack
+    disabled = RecordingTracer(disabled=True)
+    monkeypatch.setattr(observability, "tracer", disabled)
 
     bind(tenant_id="t1", integration_id="i1")
 
-    assert provider.annotations == {}
+    assert disabled.annotations == {}
 
 
 EVENTS = {

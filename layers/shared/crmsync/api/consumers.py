@@ -6,13 +6,17 @@ kind, so each function's cold start imports only its own path.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from crmsync.contracts.queues import (
     AutomationQueueMessage,
     CrmTransactionEventMessage,
     DeleteIntegrationMessage,
     SyncQueueMessage,
 )
-from crmsync.services.deps import Deps
+
+if TYPE_CHECKING:
+    from crmsync.services.deps import Deps
 
 
 def on_sync_queue_message(deps: Deps, body: str) -> None:

@@ -10,7 +10,7 @@ import sys
 
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from crmsync.api.app import LIFECYCLE_ROUTERS, WEBHOOK_ROUTERS, create_resolver
+from crmsync.api.app import create_resolver, lifecycle_routers, webhook_routers
 
 TITLE = "crmsync API"
 VERSION = "0.1.0"
@@ -25,7 +25,7 @@ PUBLIC_PATHS = {"/oauth/callback"}
 
 
 def build_openapi() -> dict:
-    app = create_resolver(*LIFECYCLE_ROUTERS, *WEBHOOK_ROUTERS)
+    app = create_resolver(*lifecycle_routers(), *webhook_routers())
     schema = app.get_openapi_json_schema(
         title=TITLE,
         version=VERSION,
