@@ -105,7 +105,7 @@ class Bench:
         client.meta.events.register("before-call.dynamodb", self._count_dynamodb)
         self.container.__dict__["store"] = DynamoStore(self.container.settings.table_name, client=client)
         # The pacer keeps the client under the sandbox's window (burst 10, the rest spread evenly).
-        self.container.__dict__["inventory_pacers"] = PacerPool(lambda: TokenBucket(PACED_PER_WINDOW, WINDOW_SECONDS))
+        self.container.__dict__["inventory_pacers"] = PacerPool(lambda _org: TokenBucket(PACED_PER_WINDOW, WINDOW_SECONDS))
 
     def _count_dynamodb(self, model, **_) -> None:
         self.counters.dynamodb += 1

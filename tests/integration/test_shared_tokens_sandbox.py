@@ -9,38 +9,23 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import httpx
 import pytest
-from moto import mock_aws
 
 from crmsync.adapters.crm import ZohoCrmClient
-from crmsync.adapters.dynamodb import DynamoStore
 from crmsync.adapters.dynamodb.tokens import DynamoTokenRecords
 from crmsync.adapters.token_sharing import SharedTokens
 from crmsync.ports.errors import AuthorizationExpired
-from local.dynamodb_local import create_tables
-from local.template import Template
-from tests.conftest import AtomicRequests
 
-pytest_plugins = ["tests.integration.sandbox_fixtures"]
+pytest_plugins = ["tests.integration.sandbox_fixtures", "tests.integration.table_fixtures"]
 
 TOKEN_CALLS = "POST /oauth/v2/token"
 CONTAINERS = 6
 
 
 @pytest.fixture
-def records(monkeypatch) -> DynamoTokenRecords:
-    for key, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        client = AtomicRequests(boto3.client("dynamodb"))
-        create_tables(None, Template(), names={"Table": "tokens"}, only={"Table"}, client=client)
-        yield DynamoTokenRecords(DynamoStore("tokens", client=client).table)
+def records(moto_table) -> DynamoTokenRecords:
+    return DynamoTokenRecords(moto_table)
 
 
 def cold_containers(sandbox, seed, records, count: int = CONTAINERS) -> list[ZohoCrmClient]:

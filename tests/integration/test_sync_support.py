@@ -89,7 +89,7 @@ class SyncEnv:
         boxes.crm.set_limits(access_tokens_per_window=100_000)
         boxes.inventory.set_limits(tokens_per_refresh_token=100_000, per_minute=100_000)
         container.vendor_retry_policy = boxes.crm.retry_policy
-        container.__dict__["inventory_pacers"] = PacerPool(lambda: TokenBucket(100_000, 60.0))
+        container.__dict__["inventory_pacers"] = PacerPool(lambda _org: TokenBucket(100_000, 60.0))
         container.__dict__["store"] = DynamoStore(
             container.settings.table_name, client=AtomicRequests(boto3.client("dynamodb"))
         )

@@ -140,7 +140,7 @@ def test_concurrency_cap_holds_calls_in_flight_to_the_limit():
 
 
 def test_pool_hands_out_one_pacer_per_key():
-    pool = PacerPool(lambda: TokenBucket(100, 60.0))
+    pool = PacerPool(lambda _org: TokenBucket(100, 60.0))
 
     assert pool.get("org-1") is pool.get("org-1")
     assert pool.get("org-1") is not pool.get("org-2")

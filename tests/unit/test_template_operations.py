@@ -14,8 +14,6 @@ from local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTIFY = {"Fn::If": ["NotifyByEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
-# Metrics nothing emits yet, alarmed ahead of the work that will emit them (README, "budget waits").
-NOT_EMITTED_YET = {"VendorBudgetWaitSeconds"}
 # The product's metrics that mean something went wrong: each must have an alarm.
 TROUBLE = re.compile(r"Failed|Rejected|Reauthorization")
 
@@ -101,7 +99,7 @@ def test_every_trouble_metric_the_code_emits_has_an_alarm_in_the_powertools_name
 
 def test_every_product_metric_alarmed_is_emitted_by_the_code(template):
     alarmed = {a["MetricName"] for a in alarms(template) if a["Namespace"] == "CrmSync"}
-    assert alarmed - emitted_metrics() == NOT_EMITTED_YET
+    assert alarmed - emitted_metrics() == set()
 
 
 def test_every_alarm_notifies_the_topic_that_exists_only_with_an_email(template):

@@ -108,6 +108,8 @@ class VendorHttp:
             if self._budget_header:
                 self._calls_left = _int_header(response, self._budget_header)
             error = self._classify(response)
+            if self._pacer:
+                self._pacer.observe(response.headers, error.message if error else None)
             if error is None:
                 return response
             if not idempotent and isinstance(error, Unavailable):

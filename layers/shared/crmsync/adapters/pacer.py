@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
@@ -21,8 +21,17 @@ class Pacer(Protocol):
         """Calls left and the pace, as far as the calls through this pacer go."""
         ...
 
+    def observe(self, headers: Mapping[str, str], error_message: str | None = None) -> None:
+        """What the vendor's response says of its budget (headers; a limit's error message)."""
+        ...
 
-class TokenBucket:
+
+class _Unobservant:
+    def observe(self, headers: Mapping[str, str], error_message: str | None = None) -> None:
+        """A process-local pacer learns nothing from the vendor's answers."""
+
+
+class TokenBucket(_Unobservant):
     """At most `limit` calls in any `window` seconds, spread evenly; thread-safe.
 
     The bucket holds `burst` tokens and refills at `(limit - burst) / window` per second, so any
@@ -84,7 +93,7 @@ class TokenBucket:
             self._starts.popleft()
 
 
-class ConcurrencyCap:
+class ConcurrencyCap(_Unobservant):
     """At most `limit` calls in flight at once (the CRM's concurrency limit per org and app)."""
 
     def __init__(self, limit: int):
@@ -102,7 +111,7 @@ class ConcurrencyCap:
 class PacerPool:
     """One pacer per key (an inventory organization id), shared by every client of that key."""
 
-    def __init__(self, factory: Callable[[], Pacer]):
+    def __init__(self, factory: Callable[[str], Pacer]):
         self._factory = factory
         self._pacers: dict[str, Pacer] = {}
         self._lock = threading.Lock()
@@ -110,5 +119,5 @@ class PacerPool:
     def get(self, key: str) -> Pacer:
         with self._lock:
             if key not in self._pacers:
-                self._pacers[key] = self._factory()
+                self._pacers[key] = self._factory(key)
             return self._pacers[key]

@@ -26,8 +26,10 @@ class SqsQueue:
 
         return boto3.client("sqs")
 
-    def send(self, message: BaseModel) -> str:
-        reply = self._client.send_message(QueueUrl=self.queue_url, MessageBody=message.model_dump_json())
+    def send(self, message: BaseModel, *, delay_seconds: int = 0) -> str:
+        reply = self._client.send_message(
+            QueueUrl=self.queue_url, MessageBody=message.model_dump_json(), DelaySeconds=delay_seconds
+        )
         return reply["MessageId"]
 
     def send_batch(self, messages: Sequence[BaseModel]) -> None:

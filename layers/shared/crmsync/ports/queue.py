@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 
 class MessageQueue(Protocol):
-    def send(self, message: BaseModel) -> str:
-        """Queue the message; returns the queue's message id."""
+    def send(self, message: BaseModel, *, delay_seconds: int = 0) -> str:
+        """Queue the message, delivered after `delay_seconds` (at most 900); returns its id."""
         ...
 
     def send_batch(self, messages: Sequence[BaseModel]) -> None:

@@ -1,14 +1,23 @@
 """The composition root: settings read once per cold start, adapters built lazily and cached, and the
-`Deps` handed to every service."""
+`Deps` handed to every service.
+
+Cold start: importing this module loads only the settings. Each adapter, boto3 with it, and the services
+load on first use, so a function imports what its path needs (the authorizer: the store and the tenant
+service, never the sync engine) and no client, credential or connection exists before the first
+invocation (what a SnapStart snapshot must not hold).
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from crmsync.ports.clock import Clock, utc_now
 from crmsync.runtime.settings import Settings
-from crmsync.services.deps import Deps
-from crmsync.services.stage_rules import StageRuleCache
+
+if TYPE_CHECKING:
+    from crmsync.services.deps import Deps
+    from crmsync.services.stage_rules import StageRuleCache
 
 
 class Container:
@@ -54,10 +63,23 @@ class Container:
 
     @cached_property
     def inventory_pacers(self):
-        """One pacer per inventory organization, shared by every client in this process."""
-        from crmsync.adapters.pacer import PacerPool, TokenBucket
+        """One budget per inventory organization, shared by every client in this process and, through
+        the table, by every execution environment (`adapters/shared_budget.py`)."""
+        from crmsync.adapters.dynamodb.budgets import DynamoBudgetCounters
+        from crmsync.adapters.pacer import PacerPool
+        from crmsync.adapters.shared_budget import OrgBudget
 
-        return PacerPool(lambda: TokenBucket(self.settings.inventory_calls_per_minute, 60.0))
+        counters = DynamoBudgetCounters(self.store.table)
+        settings = self.settings
+        return PacerPool(
+            lambda org_id: OrgBudget(
+                counters,
+                f"inventory#{org_id}",
+                per_minute=settings.inventory_calls_per_minute,
+                minute_s=settings.inventory_minute_seconds,
+                reserved=settings.vendor_budget_share == "reserved",
+            )
+        )
 
     @cached_property
     def vendors(self):
@@ -69,7 +91,17 @@ class Container:
             lambda org_id: self.inventory_pacers.get(org_id),
             self.vendor_retry_policy,
             shared_tokens=self.shared_tokens,
+            crm_pacer=self._crm_pacer,
         )
+
+    def _crm_pacer(self):
+        """A sync keeps the CRM's last credits for automation; other callers are not held back."""
+        if self.settings.vendor_budget_share != "sync":
+            return None
+        from crmsync.adapters.crm.errors import CREDITS_REMAINING
+        from crmsync.adapters.shared_budget import CreditReserve
+
+        return CreditReserve(CREDITS_REMAINING)
 
     @cached_property
     def shared_tokens(self):
@@ -82,11 +114,15 @@ class Container:
     @cached_property
     def stage_rules(self) -> StageRuleCache:
         """The CRM's deal-stage settings per integration, for the life of the container."""
+        from crmsync.services.stage_rules import StageRuleCache
+
         return StageRuleCache()
 
     @property
     def deps(self) -> Deps:
         """What the services use; built from the adapters above (each built once, on first use)."""
+        from crmsync.services.deps import Deps
+
         return Deps(
             store=self.store,
             sync_queue=self.sync_queue,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +23,8 @@ class Settings(BaseModel):
     oauth_client_secret_name: str = ""
     allow_custom_endpoints: bool = False
     inventory_calls_per_minute: int = 90
+    inventory_minute_seconds: float = 60.0  # the vendor's minute; the local benchmarks scale it down
+    vendor_budget_share: Literal["sync", "reserved"] = "reserved"  # "sync": may not spend the automation reserve
     vendor_wait_seconds: float | None = None  # an API function's budget for vendor waits; None: the clients' own
 
     @classmethod
@@ -39,5 +42,7 @@ class Settings(BaseModel):
             oauth_client_secret_name=env.get("OAUTH_CLIENT_SECRET_NAME", ""),
             allow_custom_endpoints=env.get("ALLOW_CUSTOM_ENDPOINTS", "false").lower() == "true",
             inventory_calls_per_minute=int(env.get("INVENTORY_CALLS_PER_MINUTE", "90")),
+            inventory_minute_seconds=float(env.get("INVENTORY_MINUTE_SECONDS", "60")),
+            vendor_budget_share=env.get("VENDOR_BUDGET_SHARE", "reserved"),
             vendor_wait_seconds=float(env["VENDOR_WAIT_SECONDS"]) if env.get("VENDOR_WAIT_SECONDS") else None,
         )

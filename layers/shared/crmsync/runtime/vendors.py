@@ -25,8 +25,10 @@ class VendorClientPool:
         inventory_pacer: Callable[[str], Pacer],
         retry_policy: RetryPolicy | None = None,
         shared_tokens: SharedTokens | None = None,
+        crm_pacer: Callable[[], Pacer | None] = lambda: None,
     ):
         self._credentials = credentials
+        self._crm_pacer = crm_pacer
         self._shared_tokens = shared_tokens
         self._inventory_pacer = inventory_pacer
         self._retry_policy = retry_policy  # None: the clients' defaults
@@ -39,7 +41,10 @@ class VendorClientPool:
 
         return VendorClients(
             crm=ZohoCrmClient.connect(
-                credentials.crm, policy=self._retry_policy, shared_tokens=self._shared_tokens
+                credentials.crm,
+                policy=self._retry_policy,
+                pacer=self._crm_pacer(),
+                shared_tokens=self._shared_tokens,
             ),
             inventory=ZohoInventoryClient.connect(
                 credentials.inventory,
