@@ -120,6 +120,13 @@ def test_an_admin_runs_the_integration_from_the_console(page: Page, page_watch, 
     expect(page.get_by_role("alert")).to_contain_text("cf_credit_limit")
     page.get_by_label("Inventory field 1").select_option(value="cf_region")
     shot(page, "05-configure-customers")
+    # B2: a preview of the preferences on screen, before they are saved and synced
+    page.get_by_role("button", name="Preview", exact=True).click()
+    expect(page.get_by_role("table", name="Preview counts")).to_be_visible(timeout=LONG)
+    expect(
+        page.get_by_role("table", name="Records of the preview (up to 50 of each outcome)")
+    ).to_contain_text("Created in inventory")
+    shot(page, "05b-preview-customers")
     sync_and_wait(page, "customers")
     expect(page.get_by_role("table", name="Counts of the last run")).to_contain_text("1")
     shot(page, "06-customers-synced")

@@ -13,7 +13,7 @@ from pydantic import Discriminator, Field, Tag, TypeAdapter
 from crmsync.contracts.strict import Strict
 
 Module = Literal["customers", "vendors", "items"]
-Trigger = Literal["schedule", "manual", "webhook", "resync", "retry"]
+Trigger = Literal["schedule", "manual", "webhook", "resync", "retry", "preview"]
 
 
 # ------------------------------------------------------------------ sync queue
