@@ -25,18 +25,21 @@ class ModuleArea(StoreBase):
         listing = Listing(keys.integration_partition(integration_id), keys.MODULE_PREFIX)
         return [decode(item, ModulePreferences) for item in self._table.query_all(listing)]
 
-    def save_module_settings(self, preferences: ModulePreferences) -> ModulePreferences:
+    def save_module_settings(
+        self, preferences: ModulePreferences, *, reapply: bool = False
+    ) -> ModulePreferences:
         expected = preferences.version
         if expected == 0:
             condition = Condition("attribute_not_exists(#version)", {"#version": "version"}, {})
         else:
             condition = Condition("#version = :expected", {"#version": "version"}, {":expected": expected})
+        mark, mark_names, mark_values = _reapply_mark(preferences) if reapply else ("", {}, {})
         try:
             item = self._table.update(
                 keys.module(preferences.integration_id, preferences.module),
                 "SET #settings = :settings, #version = :version, #updated = :now,"
                 " #integration = :integration, #module = :module,"
-                " #status = if_not_exists(#status, :never), #paused = if_not_exists(#paused, :false)",
+                " #status = if_not_exists(#status, :never), #paused = if_not_exists(#paused, :false)" + mark,
                 {
                     "#settings": "settings",
                     "#updated": "updated_at",
@@ -44,7 +47,8 @@ class ModuleArea(StoreBase):
                     "#module": "module",
                     "#status": "status",
                     "#paused": "paused",
-                },
+                }
+                | mark_names,
                 {
                     ":settings": preferences.settings.model_dump(mode="json"),
                     ":version": expected + 1,
@@ -53,7 +57,8 @@ class ModuleArea(StoreBase):
                     ":module": preferences.module.value,
                     ":never": ModuleStatus.NEVER_SYNCED.value,
                     ":false": False,
-                },
+                }
+                | mark_values,
                 condition,
             )
         except ConditionFailed as err:
@@ -78,6 +83,22 @@ class ModuleArea(StoreBase):
         if counts is not None:
             changes["last_run_counts"] = counts.model_dump(mode="json")
         self._set_module_fields(integration_id, module, changes)
+
+    def clear_reapply(self, integration_id: str, module: Module, *, up_to_version: int) -> bool:
+        asked_for = Condition(
+            "#reapply <= :version", {"#reapply": "reapply_version"}, {":version": up_to_version}
+        )
+        try:
+            self._table.update(
+                keys.module(integration_id, module),
+                "REMOVE #reapply, #remapped",
+                {"#reapply": "reapply_version", "#remapped": "reapply_remapped"},
+                {},
+                asked_for,
+            )
+        except ConditionFailed:
+            return False
+        return True
 
     def set_module_paused(self, integration_id: str, module: Module, paused: bool) -> None:
         self._set_module_fields(integration_id, module, {"paused": paused})
@@ -112,3 +133,12 @@ class ModuleArea(StoreBase):
 
     def reset_cursor(self, integration_id: str, module: Module, side: Side) -> None:
         self._table.delete(keys.cursor(integration_id, module, side))
+
+
+def _reapply_mark(preferences: ModulePreferences) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The part of a save that marks its new version for re-apply (S7)."""
+    return (
+        ", #reapply = :version, #remapped = :remapped",
+        {"#reapply": "reapply_version", "#remapped": "reapply_remapped"},
+        {":remapped": list(preferences.reapply_remapped)},
+    )

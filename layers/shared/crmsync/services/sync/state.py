@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from crmsync.domain.models import ModuleSettings
 from crmsync.domain.sync_state import SyncRun
+from crmsync.services.sync.reapply import Reapply
 
 
 class Position(BaseModel):
@@ -35,6 +36,7 @@ class RunState(BaseModel):
     progress_at: datetime | None = None  # the last saved step (a stalled run is re-queued)
     back_to: datetime | None = None  # an earlier run stopped unfinished: read again from its start
     unmatched: int = 0  # records staged and not yet gone through by a match phase (for the ETA)
+    reapply: Reapply | None = None  # S7: what this run re-applies of edited preferences
 
     def next_phase(self, current: str) -> str | None:
         index = self.plan.index(current) + 1
