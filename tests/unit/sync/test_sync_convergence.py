@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from crmsync.domain.models import CrmSource, MappingStatus, Module, ModuleSettings, Side
 from crmsync.domain.sync.canonical import resolve_context, to_canonical, to_crm_payload, to_inventory_payload
 from crmsync.domain.sync.matching import match_key
+from crmsync.domain.sync.merge import KEPT_WHEN_CLEARED
 from crmsync.domain.sync.model import Decision, PlanContext, RecordKind, SourceRecord, WriteKind
 from crmsync.domain.sync.planner import needs_other, pass_order, plan_record
 from crmsync.domain.sync_state import Mapping
@@ -304,7 +305,8 @@ def run(world: World, ops: list[tuple], sync: Callable[[World], None]) -> None:
 
 
 def checked_sync(world: World) -> None:
-    """A sync, checked against the merge rules (no edit lost, empty never wipes) and convergence."""
+    """A sync, checked against the merge rules and convergence: no edit lost (a clear is an edit),
+    nothing emptied that no side cleared since the last sync, a field no vendor can empty kept."""
     before = {
         m.crm_id: (
             m.base,
@@ -322,22 +324,25 @@ def checked_sync(world: World) -> None:
         base, on_crm, on_inventory = before[mapping.crm_id]
         now = world.canonical(Side.CRM, mapping.crm_id)
         for path, value in now.items():
-            crm_edit = on_crm[path] != base.get(path)
-            inventory_edit = on_inventory[path] != base.get(path)
+            was, crm_value, inventory_value = base.get(path), on_crm[path], on_inventory[path]
+            crm_edit, inventory_edit = crm_value != was, inventory_value != was
+            kept = path in KEPT_WHEN_CLEARED
             if (
                 crm_edit
-                and on_crm[path] is not None
-                and not (inventory_edit and rule_winner is Side.INVENTORY and on_inventory[path] is not None)
+                and not (inventory_edit and rule_winner is Side.INVENTORY)
+                and not (kept and crm_value is None)
             ):
-                assert value == on_crm[path], (path, "CRM edit lost")
+                assert value == crm_value, (path, "CRM edit lost")
             if (
                 inventory_edit
-                and on_inventory[path] is not None
-                and not (crm_edit and rule_winner is Side.CRM and on_crm[path] is not None)
+                and not (crm_edit and rule_winner is Side.CRM)
+                and not (kept and inventory_value is None)
             ):
-                assert value == on_inventory[path], (path, "inventory edit lost")
-            if on_crm[path] is not None or on_inventory[path] is not None:
-                assert value is not None, (path, "an empty value wiped a filled one")
+                assert value == inventory_value, (path, "inventory edit lost")
+            if kept and (crm_value is None) != (inventory_value is None):
+                assert value == (crm_value if inventory_value is None else inventory_value), (path, "emptied")
+            if value is None and (crm_value is not None or inventory_value is not None):
+                assert was is not None and not kept, (path, "emptied though no side cleared it")
 
 
 def assert_converged(world: World) -> None:

@@ -1,11 +1,12 @@
-"""Three-way merge against the last synced base."""
+"""Three-way merge against the last synced base, with cleared fields (issue 14, point 3)."""
 
 from __future__ import annotations
 
 import pytest
 
+from crmsync.domain.field_catalog import INVENTORY_STANDARD_FIELDS, FieldKind
 from crmsync.domain.models import Side
-from crmsync.domain.sync.merge import merge
+from crmsync.domain.sync.merge import KEPT_WHEN_CLEARED, merge
 from crmsync.domain.sync.model import FieldConflict
 
 
@@ -34,15 +35,40 @@ def test_same_change_on_both_sides_is_no_conflict():
 
 
 @pytest.mark.parametrize("empty", [None, ""])
-def test_cleared_value_never_wipes_filled_value_on_other_side(empty):
+def test_field_cleared_on_one_side_and_unchanged_on_the_other_is_cleared_there(empty):
     result = merge({"city": "Oslo"}, {"city": empty}, {"city": "Oslo"}, Side.CRM)
-    assert result.merged == {"city": "Oslo"}
-    assert result.to_inventory == {} and result.to_crm == {"city": "Oslo"}
+    assert result.merged == {"city": None} and result.conflicts == ()
+    assert result.to_inventory == {"city": None} and result.to_crm == {}
 
 
-def test_empty_winner_value_never_wipes_edit_on_other_side():
-    result = merge({"city": "Oslo"}, {"city": None}, {"city": "Bergen"}, Side.CRM)
-    assert result.merged == {"city": "Bergen"} and result.conflicts == ()
+@pytest.mark.parametrize("winner", list(Side))
+def test_field_cleared_on_one_side_and_edited_on_the_other_is_a_conflict_the_winner_takes(winner):
+    result = merge({"city": "Oslo"}, {"city": None}, {"city": "Bergen"}, winner)
+    assert result.merged == {"city": None if winner is Side.CRM else "Bergen"}
+    assert result.conflicts == (
+        FieldConflict(field="city", crm_value=None, inventory_value="Bergen", winner=winner),
+    )
+
+
+@pytest.mark.parametrize(("field", "filled"), [("contact_name", "Acme"), ("rate", 5), ("status", True)])
+def test_field_a_vendor_cannot_empty_keeps_the_other_sides_value(field, filled):
+    cleared = merge({field: filled}, {field: None}, {field: filled}, Side.CRM)
+    assert (
+        cleared.merged == {field: filled} and cleared.to_crm == {field: filled} and cleared.to_inventory == {}
+    )
+    against_edit = merge({field: "old"}, {field: filled}, {field: None}, Side.INVENTORY)
+    assert against_edit.merged == {field: filled} and against_edit.conflicts == ()
+
+
+def test_every_standard_inventory_field_that_is_not_text_is_kept_when_cleared():
+    """The inventory has no empty value for its numbers, booleans and picklists (M6 standard fields)."""
+    not_text = {
+        f.name
+        for fields in INVENTORY_STANDARD_FIELDS.values()
+        for f in fields
+        if f.kind is not FieldKind.TEXT
+    }
+    assert not_text <= KEPT_WHEN_CLEARED
 
 
 def test_fields_missing_from_base_count_as_changed_by_side_with_value():

@@ -535,12 +535,33 @@ def test_same_field_edited_on_both_sides_goes_to_module_winner_and_is_recorded(
     assert decision.mapping.base[field] == value
 
 
-def test_cleared_crm_value_never_wipes_inventory_value_and_is_refilled():
+def test_field_cleared_in_the_crm_is_cleared_in_inventory_with_an_empty_string():
     ctx = context(crm_source=CrmSource.ACCOUNTS)
     crm0, inv0 = crm(RecordKind.ACCOUNT, ACME_CRM), inv(RecordKind.ACCOUNT, ACME_INV)
     crm1 = crm(RecordKind.ACCOUNT, {**ACME_CRM, "Website": ""})
+    decision = plan(ctx, crm1, linked(ctx, crm0, inv0), inv0)
+    write = only_write(decision)
+    assert (write.side, write.changes) == (Side.INVENTORY, {"website": None})
+    assert to_inventory_payload(ctx, RecordKind.ACCOUNT, write.changes, ACME_INV) == {"website": ""}
+    assert "website" not in decision.mapping.base
+
+
+def test_field_cleared_in_inventory_is_cleared_in_the_crm_with_null():
+    ctx = context(crm_source=CrmSource.ACCOUNTS)
+    crm0, inv0 = crm(RecordKind.ACCOUNT, ACME_CRM), inv(RecordKind.ACCOUNT, ACME_INV)
+    inv1 = inv(RecordKind.ACCOUNT, {**ACME_INV, "billing_address": {"city": "Oslo", "phone": ""}})
+    write = only_write(plan(ctx, inv1, linked(ctx, crm0, inv0), crm0))
+    assert (write.side, write.changes) == (Side.CRM, {"billing_address.phone": None})
+    assert to_crm_payload(ctx, RecordKind.ACCOUNT, write.changes) == {"Phone": None}
+
+
+def test_price_cleared_in_the_crm_is_kept_and_refilled_as_inventory_has_no_empty_price():
+    ctx = context(Module.ITEMS)
+    crm0 = crm(RecordKind.PRODUCT, {"Product_Name": "Lamp", "Unit_Price": 10.0})
+    inv0 = inv(RecordKind.PRODUCT, {"name": "Lamp", "rate": 10.0})
+    crm1 = crm(RecordKind.PRODUCT, {"Product_Name": "Lamp", "Unit_Price": None})
     write = only_write(plan(ctx, crm1, linked(ctx, crm0, inv0), inv0))
-    assert (write.side, write.changes) == (Side.CRM, {"website": "acme.no"})
+    assert (write.side, write.changes) == (Side.CRM, {"rate": 10})
 
 
 def test_company_name_kept_in_inventory_when_crm_cannot_hold_it():

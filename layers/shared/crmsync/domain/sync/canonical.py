@@ -30,12 +30,13 @@ from crmsync.domain.field_catalog import (
     default_map,
 )
 from crmsync.domain.models import Module, ModuleSettings, Side
-from crmsync.domain.sync.field_views import KindView, Place, view_of
+from crmsync.domain.sync.field_views import KindView, Place, Reader, view_of
 from crmsync.domain.sync.model import Canonical, PlanContext, RecordKind, SourceRecord
 from crmsync.domain.sync.values import PRODUCT_TYPE_PATH, canonical_value, crm_value, inventory_value, stable
 
 # The read-only copies of the primary person's fields on a listed contact (zoho-api.md §2.4).
 LISTED_PERSON_KEYS = ("first_name", "last_name", "email", "phone", "mobile")
+CLEARED = ""  # what an inventory update sends to empty a field (null leaves it as it is)
 
 
 def resolve_context(
@@ -98,16 +99,17 @@ def record_hash(canonical: Canonical) -> str:
 
 
 def to_crm_payload(ctx: PlanContext, record_kind: RecordKind, changes: Canonical) -> dict[str, Any]:
-    """The CRM record body (API names) that sets `changes`; empty values are left out.
+    """The CRM record body (API names) that sets `changes`; a None value is sent as null, which
+    clears the field in the CRM (a create's changes carry no None).
 
     A PERSON's account (`Account_Name` lookup) is not part of it: the runtime adds it from the
     write's `parent_id`.
     """
     view = view_of(ctx, record_kind)
     return {
-        crm_field: crm_value(path, changes[path])
+        crm_field: None if changes[path] is None else crm_value(path, changes[path])
         for crm_field, path in view.crm_writes
-        if changes.get(path) is not None
+        if path in changes
     }
 
 
@@ -117,25 +119,26 @@ def to_inventory_payload(
     """The inventory JSON that sets `changes` on a contact, contact person or item.
 
     `existing` is the current record for an update (a full contact when contact person fields
-    change) and None for a create, which also sets `contact_type` and `customer_sub_type`. Empty
-    values are left out. An item's `status` comes as `active`/`inactive`: the inventory changes it
-    only through `POST /items/{id}/active|inactive`, so the runtime moves it there.
+    change) and None for a create, which also sets `contact_type` and `customer_sub_type`. A create
+    leaves empty values out; an update sends a None value as "" (the inventory ignores null, and ""
+    empties a text field, an address line, a contact person's field or a custom field). An item's
+    `status` comes as `active`/`inactive`: the inventory changes it only through
+    `POST /items/{id}/active|inactive`, so the runtime moves it there.
     """
     view = view_of(ctx, record_kind)
+    sent: list[tuple[Reader, Any]] = []
+    for reader in view.readers:
+        value = changes.get(reader.path)
+        if value is not None:
+            sent.append((reader, inventory_value(reader.path, value)))
+        elif reader.path in changes and existing is not None:
+            sent.append((reader, CLEARED))
     if record_kind is RecordKind.PERSON:
-        return {
-            reader.key: inventory_value(reader.path, changes[reader.path])
-            for reader in view.readers
-            if changes.get(reader.path) is not None
-        }
+        return {reader.key: value for reader, value in sent}
     payload: dict[str, Any] = {}
     person: dict[str, Any] = {}
     custom: list[dict[str, Any]] = []
-    for reader in view.readers:
-        value = changes.get(reader.path)
-        if value is None:
-            continue
-        value = inventory_value(reader.path, value)
+    for reader, value in sent:
         if reader.place is Place.NESTED:
             payload.setdefault(reader.key, {})[reader.sub] = value
         elif reader.place is Place.PERSON:

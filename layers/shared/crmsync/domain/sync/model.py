@@ -116,3 +116,6 @@ class Decision(BaseModel):
     mapping: Mapping | None = None
     conflicts: tuple[FieldConflict, ...] = ()
     reason: str | None = None
+    # B9: the pair is parked as a suspected update loop (SKIPPED, nothing written, `reason` says why
+    # with both sides' values); the runtime stores `mapping` and records the record as failed.
+    loop_suspected: bool = False

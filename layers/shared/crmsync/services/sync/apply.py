@@ -16,6 +16,7 @@ from typing import Any
 
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
 from crmsync.domain.models import MappingStatus, RunCounts, Side
+from crmsync.domain.sync import loops
 from crmsync.domain.sync.canonical import record_hash, to_canonical, to_crm_payload, to_inventory_payload
 from crmsync.domain.sync.model import (
     Decision,
@@ -41,7 +42,7 @@ from crmsync.ports.errors import (
 from crmsync.ports.inventory import InventoryRecord
 from crmsync.ports.store import Store
 from crmsync.services.modules import VendorClients
-from crmsync.services.sync import claims, inventory_writes
+from crmsync.services.sync import claims, inventory_writes, loop_breaker
 from crmsync.services.sync.kinds import CRM_MODULE, PARTNER_ID_FIELD
 from crmsync.services.sync.records import from_inventory
 
@@ -105,6 +106,8 @@ class Applier:
         """
         self._existing = inventory_values
         source = decision.source
+        if decision.loop_suspected and decision.mapping is not None and current is not None:
+            return self._park(decision, decision.mapping, current)
         self.counts["conflicts"] += len(decision.conflicts)
         try:
             stored = self._carry_out(decision, current)
@@ -138,6 +141,12 @@ class Applier:
                 record_kind=source.kind.value,
             )
         )
+
+    def _park(self, decision: Decision, parked: Mapping, current: Mapping) -> Mapping:
+        """B9: the record fails as a suspected update loop; its pair is stored parked as it was
+        (`loop_breaker`), whatever the planner's view of it."""
+        self.fail(decision.source, decision.reason or loops.REASON)
+        return loop_breaker.park(self.store, current, parked.loop_parked_at or self.now())
 
     def flush(self) -> RunCounts:
         """Stores the step's failures, closes those of records that synced; returns the counts."""

@@ -5,7 +5,8 @@ An open failure closes when its record syncs (the applier closes it), needs no w
 gone from its side, or is no longer synced under the module's preferences (a CRM module the
 customer source no longer reads, the inventory side of a fetch-only module). A record that fails
 again keeps its failure open with the new reason and `last_seen`. Records without a mapping are
-staged, and the match phases that follow decide about them as in a sync.
+staged, and the match phases that follow decide about them as in a sync. A pair parked as a
+suspected update loop (B9) is released first, with an empty window (`loop_breaker`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from crmsync.domain.models import Module, Side
 from crmsync.domain.sync.model import RecordKind, SourceRecord
 from crmsync.domain.sync_state import Failure
 from crmsync.ports.errors import NotFound
-from crmsync.services.sync import inventory_writes, passes, phases
+from crmsync.services.sync import inventory_writes, loop_breaker, passes, phases
 from crmsync.services.sync.context import crm_fields
 from crmsync.services.sync.kinds import CRM_MODULE
 from crmsync.services.sync.records import from_crm, from_inventory, persons_of
@@ -52,6 +53,7 @@ def retry_records(step: passes.Step, side: Side, failures: Sequence[Failure]) ->
     if not failures:
         return
     found = [record for f in failures if (record := _read(step, f)) is not None]
+    loop_breaker.release(step.store, step.integration_id, step.module, side, [r.id for r in found])
     before = len(step.applier.failures)
     staged = passes.sync_records(step, side, found) if found else set()
     failed = {f.record_id for f in step.applier.failures[before:] if f.side is side}

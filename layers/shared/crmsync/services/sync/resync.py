@@ -2,7 +2,8 @@
 
 The contact's CRM record is read through its mapping and applied to inventory at once. It is the
 CRM's values that count: the merge takes the inventory contact as it is now as its base, so every
-field where the CRM differs is a CRM change (an empty CRM value still never wipes a filled one).
+field where the CRM differs is a CRM change. The base leaves out the fields empty in the CRM: an
+empty CRM value is no clear here, and never wipes a filled one.
 The re-sync is recorded in the run history with the trigger "resync".
 """
 
@@ -49,11 +50,14 @@ def resync_contact(deps: Deps, tenant_id: str, integration_id: str, contact_id: 
         contact = clients.inventory.get_contact(contact_id)
     except NotFound:
         raise NotFoundError(f"No inventory contact {contact_id}.") from None
-    inventory_side = from_inventory(mapping.module, contact)
-    from_crm_now = mapping.model_copy(update={"base": to_canonical(ctx, inventory_side), "crm_hash": None})
+    inventory_side, crm_side = from_inventory(mapping.module, contact), from_crm_as(kind, crm_record)
+    on_crm = to_canonical(ctx, crm_side)
+    on_inventory = to_canonical(ctx, inventory_side)
+    base = {path: value for path, value in on_inventory.items() if on_crm.get(path) is not None}
+    from_crm_now = mapping.model_copy(update={"base": base, "crm_hash": None})
     run = inline_run(preferences, Trigger.RESYNC, deps.clock())
     applier = Applier(store, clients, ctx, run.run_id, deps.clock)
-    decision = plan_record(ctx, from_crm_as(kind, crm_record), from_crm_now, inventory_side, [])
+    decision = plan_record(ctx, crm_side, from_crm_now, inventory_side, [])
     applier.apply(decision, mapping, contact.values)
     finish(deps, run, applier, clients, read=1)
     if applier.failures:
