@@ -24,6 +24,21 @@ from tests.conftest import ApiClient, AtomicRequests, FakeContext, load_handler
 
 ACCOUNT = "Acme Hardware LLC"
 CONTACT = "Jürgen Weiß"
+# CRM custom fields of the CRM-native documents (T1), named as Zoho names them (no `__c` needed).
+_CHANNEL = {
+    "api_name": "Sales_Channel",
+    "data_type": "picklist",
+    "pick_list_values": ["Online", "Retail", "Partner"],
+}
+TRANSACTION_CUSTOM_FIELDS = {
+    "Quotes": [
+        _CHANNEL,
+        {"api_name": "Crm_Deal_Id__c", "data_type": "text"},
+        {"api_name": "Priority", "data_type": "integer"},
+    ],
+    "Sales_Orders": [_CHANNEL],
+    "Purchase_Orders": [_CHANNEL],
+}
 
 
 def sqs_event(*bodies: str, receive_count: int = 1) -> dict:
@@ -225,6 +240,7 @@ def auto(aws, monkeypatch, crm_sandbox, inventory_sandbox) -> AutomationEnv:
     crm_seed = crm_sandbox.seed(
         {
             "org": {"iso_code": "USD"},
+            "custom_fields": TRANSACTION_CUSTOM_FIELDS,
             "records": {
                 "Accounts": [{"Account_Name": ACCOUNT, "Billing_City": "Springfield"}],
                 "Contacts": [{"First_Name": "Jürgen", "Last_Name": "Weiß"}],

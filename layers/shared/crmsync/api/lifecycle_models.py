@@ -18,11 +18,23 @@ from crmsync.domain.models import (
     DealLostAction,
     DealWonAction,
     Module,
+    NativeTransactionModule,
+    TransactionFieldPair,
 )
 
 
 class DisableIn(Strict):
     confirm: StrictBool = False
+
+
+class EnableIn(Strict):
+    """Body of `POST /integrations/{id}/enable` (L3), optional."""
+
+    replay_disabled_period: StrictBool = Field(
+        default=False,
+        description="Also run the deal triggers (A1) for deals created, won or lost while the integration "
+        "was disabled; off by default, so enabling never makes quotes or invoices for that period",
+    )
 
 
 class PauseIn(Strict):
@@ -60,6 +72,24 @@ class AutomationIn(Strict):
 
 class CrmPermissionsIn(Strict):
     grants: list[CrmGrant] = Field(max_length=500)
+
+
+class TransactionFieldPairIn(Strict):
+    """A field of CRM-native quotes, sales orders or purchase orders (`crm`, its API name) and the
+    inventory custom field it travels to (`inventory`, e.g. `cf_sales_channel`)."""
+
+    crm_module: NativeTransactionModule
+    crm: str = Field(min_length=1, max_length=100)
+    inventory: str = Field(min_length=1, max_length=100)
+
+    def to_domain(self) -> TransactionFieldPair:
+        return TransactionFieldPair(**self.model_dump())
+
+
+class TransactionFieldMapIn(Strict):
+    """Body of `PUT /integrations/{id}/transactions/field-map` (T1): the whole map, replacing the saved one."""
+
+    field_map: list[TransactionFieldPairIn] = Field(max_length=100)
 
 
 class DeleteAccepted(BaseModel):

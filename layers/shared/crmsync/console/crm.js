@@ -38,7 +38,7 @@ function search(id) {
   return h("div", {},
     form({ "aria-label": "Search the CRM" }, [
       field("Look in", select("module", [["accounts", "Accounts"], ["contacts", "Contacts"], ["vendors", "Vendors"]], "accounts")),
-      field("Name", h("input", { name: "name" }), "Accounts and vendors by name"),
+      field("Name", h("input", { name: "name" }), "Accounts (with their contacts) and vendors by name"),
       field("First name", h("input", { name: "first_name" }), "Contacts"),
       field("Last name", h("input", { name: "last_name" }), "Contacts"),
       h("div", { class: "actions" }, h("button", { type: "submit" }, "Search")),
@@ -47,8 +47,10 @@ function search(id) {
       const found = await get(`/integrations/${id}/crm/search`, {
         module, name: data.get("name"), first_name: data.get("first_name"), last_name: data.get("last_name"),
       });
-      results.replaceChildren(table("Found in the CRM", ["Name", "CRM id", "In inventory", "Action"], found.records.map((r) => [
-        r.name, h("code", {}, r.crm_id), r.inventory_contact_id ? "yes" : "no",
+      // An accounts search lists each account followed by its contacts (W2).
+      results.replaceChildren(table("Found in the CRM", ["Name", "CRM module", "CRM id", "In inventory", "Action"], found.records.map((r) => [
+        r.account_crm_id && module === "accounts" ? `${r.name} (contact of the account above)` : r.name,
+        r.module, h("code", {}, r.crm_id), r.inventory_contact_id ? "yes" : "no",
         r.inventory_contact_id ? "" : button("Import", async () => {
           const imported = await post(`/integrations/${id}/crm/import`, { module: r.module, crm_id: r.crm_id });
           results.replaceChildren(h("p", {}, `Imported ${imported.contact.contact_name} into inventory.`));

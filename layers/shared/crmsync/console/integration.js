@@ -88,9 +88,16 @@ function actions(integration) {
 function inactive(integration) {
   const id = integration.integration_id;
   if (integration.state !== "disabled") return h("p", {}, `The integration is ${integration.state}.`);
-  return h("div", { class: "actions" },
-    button("Enable", async () => { await post(`/integrations/${id}/enable`); go(`#/i/${id}`, "Enabled."); }),
-    h("a", { class: "button secondary", href: `#/i/${id}/delete` }, "Delete…"));
+  // L3: deals of the disabled period get no quote or invoice unless the admin opts in.
+  return form({ "aria-label": "Enable the integration" }, [
+    checkbox("Also run the deal triggers for deals created, won or lost while it was disabled",
+      { name: "replay_disabled_period" }),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Enable"),
+      h("a", { class: "button secondary", href: `#/i/${id}/delete` }, "Delete…")),
+  ], async (data) => {
+    await post(`/integrations/${id}/enable`, { replay_disabled_period: data.get("replay_disabled_period") === "on" });
+    go(`#/i/${id}`, "Enabled.");
+  });
 }
 
 export async function remove(id) {

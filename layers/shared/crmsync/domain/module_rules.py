@@ -149,7 +149,7 @@ def _field_map_rules(module: Module, settings: ModuleSettings, facts: VendorFact
         if crm is None:
             found.append((f"{at}.crm", f"No field {pair.crm} in CRM {_names(read)}."))
         else:
-            found += _mappable(f"{at}.crm", crm)
+            found += mappable(f"{at}.crm", crm)
         if pair.inventory in first_use:
             found.append((f"{at}.inventory", f"Already mapped by field_map.{first_use[pair.inventory]}."))
         first_use.setdefault(pair.inventory, index)
@@ -158,19 +158,21 @@ def _field_map_rules(module: Module, settings: ModuleSettings, facts: VendorFact
                 (f"{at}.inventory", f"No inventory standard or custom field {pair.inventory} of {module}.")
             )
         else:
-            found += _mappable(f"{at}.inventory", inventory)
+            found += mappable(f"{at}.inventory", inventory)
         if crm and inventory and crm.kind and inventory.kind:
-            found += _pair_types(at, crm, inventory, facts)
+            found += pair_types(at, crm, inventory, facts)
     return found
 
 
-def _mappable(at: str, facts: FieldFacts) -> list[Violation]:
+def mappable(at: str, facts: FieldFacts) -> list[Violation]:
+    """The field's type can be mapped at all (also used by the T1 transaction field map)."""
     if facts.kind is None:
         return [(at, f"{facts.name} is a {facts.data_type} field; fields of that type cannot be mapped.")]
     return []
 
 
-def _pair_types(at: str, crm: FieldFacts, inventory: FieldFacts, facts: VendorFacts) -> list[Violation]:
+def pair_types(at: str, crm: FieldFacts, inventory: FieldFacts, facts: VendorFacts) -> list[Violation]:
+    """The two kinds convert both ways, and currencies only between equal base currencies."""
     assert crm.kind and inventory.kind
     if (crm.kind, inventory.kind) not in COMPATIBLE:
         problem = (

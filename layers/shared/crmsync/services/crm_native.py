@@ -3,8 +3,8 @@ created in inventory at once.
 
 - A customer or vendor that is not mapped yet is imported first; an unmapped product's line is
   carried as a free-text line with the product's name, so the document still arrives at once.
-- Custom fields (`Sales_Channel__c`) carry to the inventory custom field of the same name
-  (`cf_sales_channel`) or label, when there is one.
+- Custom fields travel as the admin mapped them with the transaction settings
+  (`services.transaction_fields`); an unmapped field does not travel.
 - Created in inventory exactly once (`CreateOnce`, reference number `CRM-{MODULE}-{record_id}`) and,
   when the record names a deal, linked to it (hand-made link).
 """
@@ -17,7 +17,16 @@ from typing import Any
 from crmsync.contracts.queues import CrmTransactionEventMessage
 from crmsync.domain.automation import TriggerAction, crm_transaction_reference
 from crmsync.domain.errors import NotFoundError
-from crmsync.domain.models import CrmSource, Integration, IntegrationState, Module, Role, Side
+from crmsync.domain.models import (
+    CrmSource,
+    Integration,
+    IntegrationState,
+    Module,
+    NativeTransactionModule,
+    Role,
+    Side,
+)
+from crmsync.domain.transaction_fields import NATIVE_ENTITY
 from crmsync.observability import bind, logger
 from crmsync.ports.crm import CrmRecord
 from crmsync.ports.errors import NotFound, VendorError
@@ -25,7 +34,8 @@ from crmsync.ports.inventory import InventoryPort
 from crmsync.services.automation.create_once import CreateOnce, LinkTo
 from crmsync.services.automation.triggers import customer_for, usable
 from crmsync.services.deps import Deps
-from crmsync.services.transactions import audit, find_custom_field
+from crmsync.services.transaction_fields import carried_custom_fields
+from crmsync.services.transactions import audit
 
 
 @dataclass(frozen=True)
@@ -35,10 +45,14 @@ class CrmNative:
     party: str  # customer | vendor
 
 
+_N = NativeTransactionModule
 CRM_NATIVE = {
-    "Quotes": CrmNative("estimates", "Quoted_Items", "customer"),
-    "Sales_Orders": CrmNative("salesorders", "Ordered_Items", "customer"),
-    "Purchase_Orders": CrmNative("purchaseorders", "Purchased_Items", "vendor"),
+    module.value: CrmNative(NATIVE_ENTITY[module], subform, party)
+    for module, subform, party in (
+        (_N.QUOTES, "Quoted_Items", "customer"),
+        (_N.SALES_ORDERS, "Ordered_Items", "customer"),
+        (_N.PURCHASE_ORDERS, "Purchased_Items", "vendor"),
+    )
 }
 
 
@@ -132,7 +146,7 @@ def _native_values(
     }
     if values.get("Subject"):
         document["notes"] = str(values["Subject"])
-    custom = _carried_custom_fields(inventory, native.kind, values)
+    custom = carried_custom_fields(inventory, integration, crm_module, values)
     if custom:
         document["custom_fields"] = custom
     return document
@@ -183,22 +197,3 @@ def _native_line(deps: Deps, integration: Integration, row: dict[str, Any]) -> d
     if row.get("Discount"):
         line["discount"] = float(row["Discount"])
     return line
-
-
-def _carried_custom_fields(
-    inventory: InventoryPort, kind: str, values: dict[str, Any]
-) -> list[dict[str, Any]]:
-    custom = {
-        name.removesuffix("__c"): value
-        for name, value in values.items()
-        if name.endswith("__c") and value not in (None, "")
-    }
-    if not custom:
-        return []
-    definitions = inventory.list_custom_fields(kind)
-    carried = []
-    for name, value in custom.items():
-        field = find_custom_field(definitions, None, f"cf_{name}", name.replace("_", " "))
-        if field is not None:
-            carried.append({"customfield_id": field.customfield_id, "value": value})
-    return carried

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from crmsync.contracts.queues import DeleteIntegrationMessage
+from crmsync.domain.automation import automation_wanted
 from crmsync.domain.errors import ConflictError, NotFoundError, PermissionDenied
 from crmsync.domain.models import (
     AutomationPreferences,
@@ -23,6 +24,7 @@ from crmsync.domain.models import (
 )
 from crmsync.observability import logger
 from crmsync.services.activity import record_activity
+from crmsync.services.automation import catch_up
 from crmsync.services.deals import remove_deal_links
 from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration, update_integration
@@ -53,11 +55,16 @@ def remove_finance_data(deps: Deps, integration: Integration) -> int:
     return remove_deal_links(deps, integration)
 
 
-def enable(deps: Deps, tenant_id: str, integration_id: str) -> Integration:
-    get_integration(deps.store, tenant_id, integration_id)
+def enable(deps: Deps, tenant_id: str, integration_id: str, *, replay_disabled_period: bool = False) -> Integration:
+    """L3. Deals created or won while the integration was disabled are not replayed into quotes and
+    invoices by the catch-up unless `replay_disabled_period` (the check mark moves to now, before
+    the integration is active again, so no catch-up reads the disabled period in between)."""
+    integration = get_integration(deps.store, tenant_id, integration_id)
+    if integration.state is State.DISABLED and not replay_disabled_period:
+        catch_up.skip_to(deps, integration_id, deps.clock())
     _transition(deps, integration_id, {State.DISABLED}, State.ACTIVE)
     enabled = _update(deps, integration_id, lambda i: i.model_copy(update={"fetch_from_crm_first": True}))
-    _audit(deps, integration_id, "integration_enabled", {})
+    _audit(deps, integration_id, "integration_enabled", {"replay_disabled_period": replay_disabled_period})
     return enabled
 
 
@@ -113,8 +120,12 @@ def enable_transactions(deps: Deps, tenant_id: str, integration_id: str) -> Inte
 
 
 def set_automation(deps: Deps, tenant_id: str, integration_id: str, prefs: AutomationPreferences) -> Integration:
+    """A1 preferences. Turned back on after being off, automation starts from now: the catch-up
+    does not replay the deals changed while it was off."""
     integration = get_integration(deps.store, tenant_id, integration_id)
     _refuse_secondary(integration, "deal-stage automation")
+    if automation_wanted(prefs) and not automation_wanted(integration.automation):
+        catch_up.skip_to(deps, integration_id, deps.clock())
     updated = _update(deps, integration_id, lambda i: i.model_copy(update={"automation": prefs}))
     _audit(deps, integration_id, "automation_preferences_saved", prefs.model_dump(mode="json"))
     return updated

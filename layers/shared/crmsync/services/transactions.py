@@ -9,6 +9,7 @@
   shared organization information (L1) is readable by any CRM user, T1 or not.
 - Customers, vendors and products are mapped through the mappings; a customer or vendor that is
   not mapped yet is imported first. An unmapped product is refused (422).
+- Purchase orders are read per CRM vendor (through the vendor's mapping), besides through deal links.
 - Custom fields: CRM-side creates name inventory custom fields directly (checked against the
   inventory's definitions).
 
@@ -140,6 +141,21 @@ def account_transactions(
         page = next(iter(inventory.iter_transaction_pages(kind, query)), None)
         found += [(kind, record) for record in (page.records if page else [])[:LISTED_PER_KIND]]
     return found
+
+
+def vendor_purchase_orders(
+    deps: Deps, tenant_id: str, integration_id: str, actor: CrmActor, crm_id: str
+) -> list[tuple[str, InventoryRecord]]:
+    """The purchase orders of the inventory vendor of a CRM vendor, newest first (needs `view_purchase_orders`)."""
+    integration = crm_side_integration(deps, tenant_id, integration_id)
+    check_crm_permission(integration, P.VIEW_PURCHASE_ORDERS, actor.user_id, actor.role_id)
+    mapping = deps.store.get_mapping(integration_id, Module.VENDORS, Side.CRM, crm_id)
+    if not usable(mapping):
+        raise NotFoundError(f"CRM vendor {crm_id} is not linked to an inventory vendor.")
+    inventory = deps.vendors.for_integration(integration).inventory
+    query = TransactionQuery(vendor_id=mapping.inventory_id, sort_column="date", sort_order="D")
+    page = next(iter(inventory.iter_transaction_pages("purchaseorders", query)), None)
+    return [("purchaseorders", record) for record in (page.records if page else [])[:LISTED_PER_KIND]]
 
 
 # ------------------------------------------------------------------ creating from the CRM side

@@ -106,6 +106,28 @@ def account_transactions(
     )
 
 
+@router.get(
+    "/integrations/<integration_id>/crm-side/vendors/<crm_id>/transactions",
+    summary="Inventory purchase orders of a CRM vendor's inventory vendor, newest first (T1, T2)",
+    responses=ok("The vendor's purchase orders") | ERRORS,
+)
+def vendor_transactions(
+    integration_id: IntegrationId,
+    crm_id: CrmRecordId,
+    x_crm_user_id: CrmUserId,
+    x_crm_role_id: CrmRoleId = None,
+) -> TransactionList:
+    return _listing(
+        service.vendor_purchase_orders(
+            router.context["deps"],
+            current_tenant(router),
+            integration_id,
+            CrmActor(x_crm_user_id, x_crm_role_id),
+            crm_id,
+        )
+    )
+
+
 @router.post(
     "/integrations/<integration_id>/crm-side/quotes",
     summary="Create a quote in inventory now (T1, T2)",

@@ -2,13 +2,15 @@
 notifications, so a lost notification is caught within one schedule period.
 
 The first run reads from when the integration was last saved, at most `FIRST_LOOKBACK` ago; deals
-created since the watermark count as created.
+created since the watermark count as created. Re-enabling an integration (L3) or turning automation
+back on moves the watermark to that moment (`skip_to`), so deals changed while nothing was watched
+are not replayed into quotes and invoices unless the admin asks for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from crmsync.contracts.queues import DealEventMessage
 from crmsync.domain.automation import DealWatermark, automation_wanted
@@ -79,6 +81,15 @@ def catch_up_integration(deps: Deps, integration: Integration) -> int:
         )
     )
     return queued
+
+
+def skip_to(deps: Deps, integration_id: str, moment: datetime) -> None:
+    """Move the watermark to `moment`: the catch-up never replays a deal changed before it.
+
+    Floored to the second, as the CRM stamps `Modified_Time`: a change made after `moment` within
+    the same second is still caught (one made before it, in that second, may be replayed)."""
+    position = moment.replace(microsecond=0)
+    deps.store.save_deal_watermark(DealWatermark(integration_id=integration_id, position=position))
 
 
 def _active_integrations(store: Store) -> Iterator[Integration]:

@@ -9,13 +9,15 @@ from crmsync.domain.errors import InvalidFieldsError
 from crmsync.domain.models import Integration, MappingStatus, Module, Side
 from crmsync.domain.sync.model import RecordKind
 from crmsync.domain.sync_state import Mapping
-from crmsync.ports.crm import Criterion
+from crmsync.ports.crm import Criterion, CrmPort, CrmRecord
 from crmsync.ports.store import Page, Store
 from crmsync.services.deps import Deps
+from crmsync.services.sync.records import lookup_id
 
 MODULE_OF_TYPE = {"customer": Module.CUSTOMERS, "vendor": Module.VENDORS}
 SEARCHABLE = {m.key: name for name, m in CRM_MODULES.items() if m.importable}
 SEARCH_FIELDS = {name: list(m.search_fields) for name, m in CRM_MODULES.items() if m.importable}
+IN_VALUES_PER_SEARCH = 100  # the CRM's `in` operator takes at most 100 values (zoho-api.md 1.4)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class FoundRecord:
     name: str
     values: dict
     inventory_contact_id: str | None
+    account_crm_id: str | None = None  # a contact's account
 
 
 def list_crm_contacts(store: Store, integration: Integration, contact_type: str, *, limit: int, cursor: str | None) -> Page[CrmContact]:
@@ -76,20 +79,44 @@ def search_crm(
     first_name: str | None = None,
     last_name: str | None = None,
 ) -> list[FoundRecord]:
-    """Accounts by account name, contacts by first and last name, vendors by name (W2)."""
+    """Accounts by account name, each followed by its contacts; contacts by first and last name;
+    vendors by name (W2). An account's contacts are listed as the seed's Advanced Customer Search
+    lists them, so the admin may import the account or one of its contacts."""
     crm_module = SEARCHABLE[module]
     criteria = _criteria(crm_module, name, first_name, last_name)
-    clients = deps.vendors.for_integration(integration)
-    records = clients.crm.search_records(crm_module, criteria=criteria, fields=SEARCH_FIELDS[crm_module])
+    crm = deps.vendors.for_integration(integration).crm
+    records = crm.search_records(crm_module, criteria=criteria, fields=SEARCH_FIELDS[crm_module])
+    found = _found(deps, integration, crm_module, records)
+    if crm_module != "Accounts" or not records:
+        return found
+    contacts = _found(deps, integration, "Contacts", _contacts_of(crm, [r.id for r in records]))
+    by_account: dict[str | None, list[FoundRecord]] = {}
+    for contact in contacts:
+        by_account.setdefault(contact.account_crm_id, []).append(contact)
+    return [listed for account in found for listed in (account, *by_account.get(account.crm_id, ()))]
+
+
+def _contacts_of(crm: CrmPort, account_ids: list[str]) -> list[CrmRecord]:
+    """The contacts of the accounts, by the id of their account lookup (`in` takes 100 ids a search)."""
+    contacts: list[CrmRecord] = []
+    for start in range(0, len(account_ids), IN_VALUES_PER_SEARCH):
+        chunk = account_ids[start : start + IN_VALUES_PER_SEARCH]
+        criterion = Criterion(field="Account_Name.id", operator="in", value=chunk)
+        contacts += crm.search_records("Contacts", criteria=[criterion], fields=SEARCH_FIELDS["Contacts"])
+    return contacts
+
+
+def _found(deps: Deps, integration: Integration, crm_module: str, records: list[CrmRecord]) -> list[FoundRecord]:
     target = CRM_MODULES[crm_module].sync_module
     mapped = deps.store.get_mappings(integration.integration_id, target, Side.CRM, [r.id for r in records])
     return [
         FoundRecord(
             crm_id=r.id,
-            module=module,
+            module=CRM_MODULES[crm_module].key,
             name=_display_name(crm_module, r.values),
             values={k: r.values.get(k) for k in SEARCH_FIELDS[crm_module]},
             inventory_contact_id=_imported(mapped.get(r.id)),
+            account_crm_id=lookup_id(r.values.get("Account_Name")) if crm_module == "Contacts" else None,
         )
         for r in records
     ]
