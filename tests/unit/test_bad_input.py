@@ -80,3 +80,10 @@ def test_an_organization_id_a_vendor_url_cannot_take_is_422_before_any_vendor_ca
     status, body = send(lifecycle, "POST", "/integrations", json.dumps(connect))
     assert status == 422
     assert [f["field"] for f in body["error"]["details"]["fields"]] == ["inventory.organization_id"]
+
+
+@pytest.mark.parametrize("base_url", ["https://\U0002a86bd.example/", "https://host/path", "ftp://host"])
+def test_a_sandbox_base_url_other_than_scheme_ascii_host_and_port_is_422(lifecycle, base_url):
+    """A URL that would land in the consent redirect's Location header must be plain ASCII (fuzz find)."""
+    status, body = send(lifecycle, "POST", "/connect", json.dumps({"crm_base_url": base_url}))
+    assert status == 422 and "crm_base_url" in json.dumps(body["error"]), body

@@ -9,6 +9,8 @@ from pydantic import Field, SecretStr, model_validator
 from crmsync.contracts.strict import Strict
 
 DataCenterName = Literal["com", "eu", "in", "com.au", "jp", "ca", "sa", "com.cn"]
+# A sandbox's base URL: scheme, an ASCII host (an IDN host in its xn-- form) and a port, no path.
+BASE_URL = r"^https?://[A-Za-z0-9.-]+(:\d+)?/?$"
 
 
 class OAuthGrantIn(Strict):
@@ -20,7 +22,7 @@ class OAuthGrantIn(Strict):
     refresh_token: SecretStr | None = Field(default=None, min_length=1, max_length=500)
     code: SecretStr | None = Field(default=None, min_length=1, max_length=500)
     redirect_uri: str | None = Field(default=None, max_length=500)
-    base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+    base_url: str | None = Field(default=None, max_length=300, pattern=BASE_URL)
 
     @model_validator(mode="after")
     def _one_grant(self) -> OAuthGrantIn:
@@ -52,5 +54,5 @@ class ConnectStartIn(Strict):
 
     role: Literal["primary", "secondary"] = "primary"
     data_center: DataCenterName = "com"
-    crm_base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/]+(:\d+)?/?$")
-    inventory_base_url: str | None = Field(default=None, max_length=300, pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+    crm_base_url: str | None = Field(default=None, max_length=300, pattern=BASE_URL)
+    inventory_base_url: str | None = Field(default=None, max_length=300, pattern=BASE_URL)
