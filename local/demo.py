@@ -53,7 +53,9 @@ def run(stack: LocalStack) -> None:
     integration_id, crm = connect_to_sandboxes(stack, api, good)
     configure_modules(api, good, integration_id)
     pause_and_resume(api, good, integration_id)
-    first_sync_and_edits(stack, api, good, integration_id, crm, inventory_seed(stack))
+    preview = preview_first_sync(api, good, integration_id)
+    first_sync_and_edits(stack, api, good, integration_id, crm, inventory_seed(stack), preview)
+    map_a_field_after_the_first_sync(stack, api, good, integration_id, crm, inventory_seed(stack))
     deal_automation(stack, api, good, integration_id, crm)
 
     print("\nDone: connected an inventory organization to a CRM organization, synced customers, vendors and "
@@ -138,6 +140,33 @@ def pause_and_resume(api: httpx.Client, key: dict, integration_id: str) -> None:
     say(f"Pausing again -> {again.status_code}: {again.json()['error']['message']}")
     resumed = api.post(f"/integrations/{integration_id}/resume", headers=key).json()
     say(f"POST .../resume -> the integration is {resumed['state']} again.")
+
+
+def preview_first_sync(api: httpx.Client, key: dict, integration_id: str) -> dict:
+    step(8, "A preview before the first sync (B2): what overwrite would do, with nothing written")
+    path = f"/integrations/{integration_id}"
+    started = api.post(f"{path}/modules/customers/preview", headers=key)
+    started.raise_for_status()
+    run_id = started.json()["run_id"]
+
+    def finished():
+        run = api.get(f"{path}/runs/{run_id}", headers=key).json()
+        return run if run["status"] in ("done", "failed") else None
+
+    run = wait_for(finished, timeout=120)
+    t = run["preview"]
+    say(f"POST .../modules/customers/preview -> {started.status_code}; the preview run is {run['status']}: the sync "
+        f"would create {t['created_in_inventory']} records in inventory and {t['created_in_crm']} in the CRM, "
+        f"link {t['linked']} duplicates (overwrite), overwrite {t['overwritten']} linked pairs, skip {t['skipped']}, "
+        f"and the vendors would refuse {t['refused']}.")
+    page = api.get(f"{path}/runs/{run_id}/preview", params={"outcome": "linked", "limit": 3}, headers=key).json()
+    for sample in page["samples"]:
+        fields = sorted({c["field"] for c in sample["changes"] if c["side"] == "inventory"})
+        say(f"   e.g. CRM '{sample['crm_name']}' would be linked to inventory '{sample['inventory_name']}'"
+            + (f", overwriting its {', '.join(fields)}." if fields else ", with nothing to change."))
+    say("Nothing was written to either system and the module has still never synced; the preview stays in the run "
+        "history with trigger 'preview'.")
+    return run
 
 
 def main() -> int:
@@ -226,11 +255,14 @@ def counts(run: dict) -> str:
 
 
 def first_sync_and_edits(stack, api: httpx.Client, key: dict, integration_id: str, crm_seed: dict,
-                         inventory_seed: dict) -> None:
-    step(8, "The first sync (S3): CRM first for customers and vendors, inventory first for items")
+                         inventory_seed: dict, preview: dict) -> None:
+    step(9, "The first sync (S3): CRM first for customers and vendors, inventory first for items")
     for run in sorted(sync_now(api, key, integration_id, ["customers", "vendors", "items"]),
                       key=lambda r: r["module"]):
         say(f"{run['module']}: {run['status']}, {counts(run)}.")
+        if run["module"] == preview["module"]:
+            same = run["counts"] == preview["counts"]
+            say("   exactly as the preview said." if same else f"   the preview said: {counts(preview)}.")
         if run["failure_count"]:  # a run's failures are a listing of their own, a page at a time
             path = f"/integrations/{integration_id}/runs/{run['run_id']}/failures"
             page = api.get(path, params={"limit": 2}, headers=key).json()
@@ -247,7 +279,7 @@ def first_sync_and_edits(stack, api: httpx.Client, key: dict, integration_id: st
         say(f"Duplicate '{name}' existed in both systems: inventory now holds {len(same)} such customer(s), "
             f"{len(linked)} linked to the CRM account (policy overwrite: linked, CRM values applied, no clone).")
 
-    step(9, "Edits flow both ways (two-way, M2)")
+    step(10, "Edits flow both ways (two-way, M2)")
     crm = Crm(stack.endpoints["crm"], crm_seed)
     pair = next(c for c in contacts if c["crm_module"] == "Accounts")
     crm.write("PUT", f"/Accounts/{pair['crm_id']}", {"data": [{"Billing_City": "Potsdam"}]})
@@ -266,14 +298,48 @@ def first_sync_and_edits(stack, api: httpx.Client, key: dict, integration_id: st
     reply = httpx.get(f"{crm.url}/crm/v8/Accounts/{pair['crm_id']}", headers=crm.headers).json()
     say(f"In inventory, its website was set -> the CRM account's Website is now {reply['data'][0]['Website']}.")
 
-    step(10, "Run history (S5)")
+    step(11, "Run history (S5)")
     runs = api.get(f"/integrations/{integration_id}/runs", params={"limit": 6}, headers=key).json()["runs"]
     for run in runs:
         print(f"   {run['started_at']}  {run['module']:<9} {run['trigger']:<8} {run['status']:<6} {counts(run)}")
 
 
+def map_a_field_after_the_first_sync(stack, api: httpx.Client, key: dict, integration_id: str, crm_seed: dict,
+                                     inventory_seed: dict) -> None:
+    step(12, "A field mapped after the first sync reaches the records synced before (S7)")
+    path = f"/integrations/{integration_id}/modules/customers"
+    module = api.get(path, headers=key).json()
+    tier = {"crm": "Customer_Tier__c", "inventory": "notes"}
+    body = module["preferences"] | {"field_map": [*module["preferences"]["field_map"], tier],
+                                    "version": module["version"]}
+    saved = api.put(path, json=body, headers=key)
+    saved.raise_for_status()
+    say(f"PUT .../modules/customers with the CRM's Customer Tier mapped to the inventory customers' notes -> "
+        f"{saved.status_code}: version {saved.json()['version']}, reapply_pending {saved.json()['reapply_pending']}. "
+        "No customer was edited since the first sync, so a run reading changes only would never carry it over.")
+
+    def reapplied():
+        # A run the CRM's notifications started before the save keeps its settings: sync again then.
+        [run] = sync_now(api, key, integration_id, ["customers"])
+        return run if not api.get(path, headers=key).json()["reapply_pending"] else None
+
+    run = wait_for(reapplied, timeout=180)
+    say(f"The next run read both systems once and planned every linked customer again: {counts(run)}. Only "
+        "customers whose notes differ from their account's tier were written; the re-apply is done "
+        "(reapply_pending false).")
+    crm, inventory = Crm(stack.endpoints["crm"], crm_seed), Inventory(stack.endpoints["inventory"], inventory_seed)
+    contacts = api.get(f"/integrations/{integration_id}/contacts", params={"source": "crm", "type": "customer",
+                       "limit": 100}, headers=key).json()["contacts"]
+    pair = next(c for c in contacts if c["crm_module"] == "Accounts" and c["origin"] == "crm")
+    account = httpx.get(f"{crm.url}/crm/v8/Accounts/{pair['crm_id']}", headers=crm.headers).json()["data"][0]
+    notes = inventory.call("GET", f"/contacts/{pair['inventory_contact_id']}")["contact"]["notes"]
+    say(f"e.g. '{pair['name']}': tier {account['Customer_Tier__c']} in the CRM -> notes '{notes}' in inventory.")
+    again = sync_now(api, key, integration_id, ["customers"])[0]
+    say(f"Syncing again reads changes only: {counts(again)}.")
+
+
 def deal_automation(stack: LocalStack, api: httpx.Client, key: dict, integration_id: str, seeded: dict) -> None:
-    step(11, "Deal-stage automation (A1-A5): created gives a quote, won an invoice, lost voids it")
+    step(13, "Deal-stage automation (A1-A5): created gives a quote, won an invoice, lost voids it")
     path = f"/integrations/{integration_id}"
     triggers = {"on_deal_created": "create_quote", "on_deal_won": "create_invoice", "on_deal_lost": "void_invoice"}
     api.put(f"{path}/automation", json=triggers, headers=key).raise_for_status()

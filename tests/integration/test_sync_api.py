@@ -16,7 +16,10 @@ from tests.integration.test_sync_support import TENANT, SyncEnv, sandboxes  # no
 CRM = {
     "records": {
         "Accounts": [{"Account_Name": "Acme Tools", "Billing_City": "Berlin"}, {"Account_Name": "Globex"}],
-        "Contacts": [{"First_Name": "Ada", "Last_Name": "Lovelace", "Email": "ada@example.com"}],
+        "Contacts": [
+            {"First_Name": "Ada", "Last_Name": "Lovelace", "Email": "ada@example.com"},
+            {"First_Name": "Grace", "Last_Name": "Hopper", "Account_Name": "Acme Tools"},
+        ],
         "Vendors": [{"Vendor_Name": "Parts & Co"}],
     }
 }
@@ -88,6 +91,21 @@ def test_history_pages_newest_first_and_shows_each_failure_with_its_reason(aws, 
     widget_pro = next(p for p in env.crm_records("Products", ["Product_Name"]) if p["Product_Name"] == "Widget Pro")
     assert (failure["side"], failure["record_id"]) == ("crm", widget_pro["id"])
     assert failure["reason"].startswith("inventory refused the item: ")
+
+
+def test_history_counts_a_crm_delete_as_deleted_in_crm_kept_in_inventory(env, api):
+    """S5, S8: a record deleted in the CRM is counted for what happened to it: kept in inventory."""
+    env.sync(Module.CUSTOMERS)
+    acme = next(m for m in env.mappings(Module.CUSTOMERS) if m.base.get("contact_name") == "Acme Tools")
+    env.clients.crm.delete_records("Accounts", [acme.crm_id])
+    env.sync(Module.CUSTOMERS)
+    [newest] = api("GET", f"/integrations/{env.integration_id}/runs", query={"limit": "1"})[1]["runs"]
+    counts = newest["counts"]
+    assert (counts["deleted_in_crm_kept"], counts["added"], counts["updated"], counts["failed"]) == (1, 0, 0, 0)
+    assert counts["deleted"] == 1  # the former name, kept for API clients that read it
+    assert env.clients.inventory.get_contact(acme.inventory_id).values["contact_name"] == "Acme Tools"
+    module = env.store.get_module(env.integration_id, Module.CUSTOMERS)
+    assert module.last_run_counts.deleted_in_crm_kept == 1
 
 
 def test_open_failures_list_a_failed_record_by_module_until_it_syncs(aws, sandboxes):  # noqa: F811
@@ -181,13 +199,33 @@ def test_search_finds_crm_records_by_name_and_marks_imported_ones(env, api):
     env.sync(Module.CUSTOMERS)
     base = f"/integrations/{env.integration_id}/crm/search"
     accounts = api("GET", base, query={"module": "accounts", "name": "acme"})[1]["records"]
-    assert [(r["name"], bool(r["inventory_contact_id"])) for r in accounts] == [("Acme Tools", True)]
+    assert [(r["module"], r["name"], bool(r["inventory_contact_id"])) for r in accounts] == [
+        ("accounts", "Acme Tools", True), ("contacts", "Grace Hopper", False)]
     [ada] = api("GET", base, query={"module": "contacts", "first_name": "Ada", "last_name": "Love"})[1]["records"]
     assert (ada["name"], ada["inventory_contact_id"]) == ("Ada Lovelace", None)
     vendors = api("GET", base, query={"module": "vendors", "name": "Parts"})[1]["records"]
     assert [v["name"] for v in vendors] == ["Parts & Co"]
     status, error = api("GET", base, query={"module": "accounts", "name": "a"})
     assert status == 422 and error["error"]["details"]["fields"][0]["field"] == "name"
+
+
+def test_an_account_search_lists_each_account_with_its_contacts_to_import_from(env, api):
+    """W2: searching an account also lists its contacts (the seed's Advanced Customer Search)."""
+    base = f"/integrations/{env.integration_id}"
+    found = api("GET", f"{base}/crm/search", query={"module": "accounts", "name": "o"})
+    assert found[0] == 422  # one letter is too short for the CRM's search
+    found = api("GET", f"{base}/crm/search", query={"module": "accounts", "name": "Tools"})[1]["records"]
+    acme, grace = found
+    assert (acme["module"], acme["name"], acme["account_crm_id"]) == ("accounts", "Acme Tools", None)
+    assert (grace["module"], grace["name"], grace["account_crm_id"]) == ("contacts", "Grace Hopper", acme["crm_id"])
+    assert grace["values"]["Account_Name"]["id"] == acme["crm_id"]
+    globex = api("GET", f"{base}/crm/search", query={"module": "accounts", "name": "Globex"})[1]["records"]
+    assert [(r["module"], r["name"]) for r in globex] == [("accounts", "Globex")]  # an account without contacts
+
+    status, imported = api("POST", f"{base}/crm/import", {"module": grace["module"], "crm_id": grace["crm_id"]})
+    assert status == 200 and imported["contact"]["contact_name"] == "Grace Hopper"
+    again = api("GET", f"{base}/crm/search", query={"module": "accounts", "name": "Tools"})[1]["records"]
+    assert [r["inventory_contact_id"] for r in again] == [None, imported["contact"]["contact_id"]]
 
 
 @pytest.mark.parametrize(

@@ -87,7 +87,7 @@ def test_record_deleted_in_the_crm_is_kept_in_inventory_and_never_pushed_again(e
     acme = linked(env, "Acme Tools")
     env.clients.crm.delete_records("Accounts", [acme.crm_id])
     run = env.sync(Module.CUSTOMERS)
-    assert run.counts.deleted == 1
+    assert run.counts.deleted_in_crm_kept == 1 and run.counts.added == run.counts.updated == 0
     mapping = env.store.get_mapping(env.integration_id, Module.CUSTOMERS, Side.CRM, acme.crm_id)
     assert mapping.tombstone_side is Side.CRM
     after_a_second()

@@ -220,6 +220,7 @@ def test_read_shows_last_run_and_counts_when_a_run_reported(aws, handler, sandbo
     assert body["last_run_counts"] == {
         "added": 3,
         "updated": 0,
+        "deleted_in_crm_kept": 0,
         "deleted": 0,
         "skipped": 0,
         "conflicts": 0,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from crmsync.domain.models import Integration, ModulePreferences
+from crmsync.domain.models import Integration, ModulePreferences, NativeTransactionModule
 
 
 class ModuleSummary(BaseModel):
@@ -14,6 +14,7 @@ class ModuleSummary(BaseModel):
     status: str
     paused: bool
     last_run_id: str | None = None
+    reapply_pending: bool = False  # S7: changed preferences wait to be re-applied by the next run
 
 
 class SharedOrgOut(BaseModel):
@@ -30,6 +31,12 @@ class ChannelOut(BaseModel):
     error: str | None = None
 
 
+class TransactionFieldPairOut(BaseModel):
+    crm_module: NativeTransactionModule
+    crm: str
+    inventory: str
+
+
 class IntegrationOut(BaseModel):
     integration_id: str
     state: str
@@ -43,6 +50,9 @@ class IntegrationOut(BaseModel):
     inventory_org: SharedOrgOut | None = None
     notification_channel: ChannelOut | None = None
     automation: dict[str, str]
+    transaction_field_map: list[TransactionFieldPairOut] = Field(
+        default_factory=list, description="T1: fields of CRM-native transactions and the inventory custom fields they go to"
+    )
     created_at: datetime
     updated_at: datetime
     modules: list[ModuleSummary] = []
@@ -68,10 +78,20 @@ class IntegrationOut(BaseModel):
                 expires_at=integration.channel.expires_at, error=integration.channel_error
             ) if integration.channel else None,
             automation=integration.automation.model_dump(mode="json"),
+            transaction_field_map=[
+                TransactionFieldPairOut(crm_module=p.crm_module, crm=p.crm, inventory=p.inventory)
+                for p in integration.transaction_field_map
+            ],
             created_at=integration.created_at,
             updated_at=integration.updated_at,
             modules=[
-                ModuleSummary(module=m.module, status=m.status, paused=m.paused, last_run_id=m.last_run_id)
+                ModuleSummary(
+                    module=m.module,
+                    status=m.status,
+                    paused=m.paused,
+                    last_run_id=m.last_run_id,
+                    reapply_pending=m.reapply_version is not None,
+                )
                 for m in modules
             ],
         )

@@ -90,16 +90,23 @@ class PreferencesOut(_Preferences):
 
 
 class RunCountsOut(BaseModel):
+    """What a run did (S5). Deletes are never carried over (S8): `deleted_in_crm_kept` counts records
+    deleted in the CRM whose inventory record was kept; nothing is deleted in inventory."""
+
     added: int
     updated: int
-    deleted: int
+    deleted_in_crm_kept: int = Field(description="Deleted in the CRM, kept in inventory (S8)")
+    deleted: int = Field(
+        deprecated=True,
+        description="The same number as deleted_in_crm_kept, under its former name; nothing is deleted in inventory",
+    )
     skipped: int
     conflicts: int
     failed: int
 
     @classmethod
-    def of(cls, counts: RunCounts | None) -> RunCountsOut | None:
-        return None if counts is None else cls(**counts.model_dump())
+    def of(cls, counts: RunCounts) -> RunCountsOut:
+        return cls(**counts.model_dump(), deleted=counts.deleted_in_crm_kept)
 
 
 class CallsLeftOut(BaseModel):
@@ -111,7 +118,8 @@ class CallsLeftOut(BaseModel):
 
 class ProgressOut(BaseModel):
     """Where a run is: its phase (`done` when finished), records read and written so far, the total
-    it reads once the vendors have told it, the vendors' budgets, and an estimate of the seconds left."""
+    it reads once the vendors have told it, the vendors' budgets, and an estimate of the seconds left.
+    A run whose vendor budget is spent waits, and says for whose budget and until when."""
 
     phase: str
     read: int
@@ -120,6 +128,10 @@ class ProgressOut(BaseModel):
     budget: CallsLeftOut
     eta_seconds: int | None
     updated_at: datetime
+    waiting_until: datetime | None = Field(
+        None, description="The run waits for a vendor's call budget until then; nothing has failed."
+    )
+    waiting_for: str | None = Field(None, description="Whose budget it waits for, in words.")
 
     @classmethod
     def of(cls, progress: RunProgress | None) -> ProgressOut | None:
@@ -139,6 +151,10 @@ class ModuleOut(BaseModel):
     last_run_id: str | None = None
     last_run_counts: RunCountsOut | None = None
     progress: ProgressOut | None = None
+    reapply_pending: bool = Field(
+        description="Changed preferences still wait to be re-applied to the records synced before the "
+        "change: the next run reads both sides in full once and writes only records whose values differ (S7)"
+    )
     updated_at: datetime | None = None
 
     @classmethod
@@ -151,8 +167,9 @@ class ModuleOut(BaseModel):
             paused=preferences.paused,
             status=preferences.status,
             last_run_id=preferences.last_run_id,
-            last_run_counts=RunCountsOut.of(preferences.last_run_counts),
+            last_run_counts=RunCountsOut.of(preferences.last_run_counts) if preferences.last_run_counts else None,
             progress=ProgressOut.of(progress),
+            reapply_pending=preferences.reapply_version is not None,
             updated_at=preferences.updated_at,
         )
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from crmsync.api.module_models import ProgressOut, RunCountsOut
+from crmsync.api.preview_models import PreviewTallyOut
 from crmsync.contracts.strict import Strict
 from crmsync.domain.models import Module, RunStatus, Trigger
 from crmsync.domain.sync_state import Failure, SyncRun
@@ -91,6 +92,9 @@ class RunOut(BaseModel):
     error: str | None = None
     failure_count: int
     progress: ProgressOut | None = None
+    preview: PreviewTallyOut | None = Field(
+        default=None, description="A preview's outcomes (B2, trigger preview); null for other runs"
+    )
 
     @classmethod
     def of(cls, run: SyncRun) -> RunOut:
@@ -101,11 +105,12 @@ class RunOut(BaseModel):
             status=run.status,
             started_at=run.started_at,
             ended_at=run.ended_at,
-            counts=RunCountsOut(**run.counts.model_dump()),
+            counts=RunCountsOut.of(run.counts),
             error=run.error,
             # a run stored before failures were counted: its failed outcomes
             failure_count=run.counts.failed if run.failure_count is None else run.failure_count,
             progress=ProgressOut.of(run.progress),
+            preview=PreviewTallyOut.of(run.preview),
         )
 
 
@@ -157,13 +162,16 @@ class CrmContactList(BaseModel):
 
 
 class CrmRecordOut(BaseModel):
-    """A CRM record a search found (W2); `inventory_contact_id` is set when it is imported already."""
+    """A CRM record a search found (W2); `inventory_contact_id` is set when it is imported already.
+    An accounts search lists each account followed by its contacts (`module` contacts,
+    `account_crm_id` the account)."""
 
     crm_id: str
     module: Literal["accounts", "contacts", "vendors"]
     name: str
     values: dict[str, Any]
     inventory_contact_id: str | None = None
+    account_crm_id: str | None = None
 
 
 class CrmSearchOut(BaseModel):

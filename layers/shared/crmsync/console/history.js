@@ -3,11 +3,12 @@ import { get } from "./api.js";
 import { badge, facts, h, pagedTable, show, when } from "./dom.js";
 import { loadIntegration, tabs } from "./integration.js";
 import { counts, progress } from "./module.js";
+import { previewSection } from "./preview.js";
 
 export async function list(id) {
   const integration = await loadIntegration(id);
   const runs = pagedTable("Runs, newest first",
-    ["Started", "Module", "Trigger", "Status", "Added", "Updated", "Skipped", "Conflicts", "Deleted", "Failed"],
+    ["Started", "Module", "Trigger", "Status", "Added", "Updated", "Skipped", "Conflicts", "Deleted in CRM, kept in inventory", "Failed"],
     async (cursor) => {
       const page = await get(`/integrations/${id}/runs`, { limit: 20, cursor });
       return {
@@ -15,7 +16,7 @@ export async function list(id) {
         rows: page.runs.map((run) => {
           const c = run.counts;
           return [h("a", { href: `#/i/${id}/runs/${run.run_id}` }, when(run.started_at)), run.module, run.trigger,
-            badge(run.status), c.added, c.updated, c.skipped, c.conflicts, c.deleted, c.failed];
+            badge(run.status), c.added, c.updated, c.skipped, c.conflicts, c.deleted_in_crm_kept, c.failed];
         }),
       };
     }, "No run yet.");
@@ -29,6 +30,7 @@ export async function detail(id, runId) {
     const page = await get(`/integrations/${id}/runs/${runId}/failures`, { limit: 50, cursor });
     return { next: page.next_cursor, rows: page.failures.map((f) => [f.side, h("code", {}, f.record_id), f.reason]) };
   }, "No record failed in this run.");
+  const listing = run.preview ? previewSection(id, run) : failures;  // a preview (B2) stores no failures
   show(
     `Run of ${run.module}`,
     tabs(integration, "/runs"),
@@ -38,9 +40,9 @@ export async function detail(id, runId) {
     ]),
     progress(run.progress, run.status),
     counts(run.counts),
-    h("h2", {}, "Failures"),
-    failures.node,
+    h("h2", {}, run.preview ? "What the previewed sync would do" : "Failures"),
+    listing.node,
     h("p", {}, h("a", { href: `#/i/${id}/failures` }, "Open failures of the integration, with retry")),
   );
-  await failures.start();
+  await listing.start();
 }

@@ -3,6 +3,7 @@
 import { get, put, post } from "./api.js";
 import { badge, button, field, form, go, h, onLeave, select, show, table, when } from "./dom.js";
 import { loadIntegration, tabs } from "./integration.js";
+import { startPreview } from "./preview.js";
 
 const POLL_MS = 2000;
 const VIEW_MODULES = { customers: ["accounts", "contacts"], vendors: ["vendors"], items: ["products"] };
@@ -22,6 +23,7 @@ export async function render(id, module) {
   ]);
   const mapping = mappingEditor(fields, prefs.field_map);
   const statusPanel = h("section", { "aria-labelledby": "status-heading" });
+  const previewPanel = h("section", { "aria-labelledby": "preview-heading" });
   show(
     `Configure ${module}`,
     tabs(integration, `/modules/${module}`),
@@ -49,7 +51,9 @@ export async function render(id, module) {
       mapping.node,
       h("div", { class: "actions" },
         h("button", { type: "submit", value: "now" }, "Save and Sync"),
-        h("button", { type: "submit", value: "later", class: "secondary" }, "Save and Sync Later")),
+        h("button", { type: "submit", value: "later", class: "secondary" }, "Save and Sync Later"),
+        h("button", { type: "submit", value: "preview", class: "secondary" }, "Preview")),
+      previewPanel,
     ], async (data, submitter) => {
       const body = {
         version: status.version,
@@ -63,6 +67,7 @@ export async function render(id, module) {
         body.include_unassociated_contacts = data.get("include_unassociated_contacts") === "on";
       }
       if (module === "items") body.product_type_field = data.get("product_type_field") || null;
+      if (submitter.value === "preview") return startPreview(id, module, body, previewPanel);
       const timing = submitter.value;
       await put(`/integrations/${id}/modules/${module}`, body, { sync: timing });
       go(`#/i/${id}/modules/${module}`, timing === "now" ? "Saved; the sync is queued." : "Saved; it syncs on the next schedule.");
@@ -112,6 +117,8 @@ function watch(id, module, first, panel) {
       h("h2", { id: "status-heading" }, "Status"),
       h("p", {}, "Status: ", badge(status.status), status.paused ? [" ", badge("paused")] : null,
         status.updated_at ? ` · saved ${when(status.updated_at)}` : ""),
+      status.reapply_pending ? h("p", { class: "hint" }, "Re-apply pending: the next run reads both sides once ",
+        "and updates the records synced before your last change where the new preferences give other values.") : null,
       progress(status.progress, status.status),
       status.last_run_counts ? counts(status.last_run_counts) : null,
       h("div", { class: "actions" },
@@ -135,6 +142,7 @@ export function progress(p, status) {
   const facts = [`Phase: ${p.phase}`, `${p.read} read`, `${p.written} written`];
   if (total !== null) facts.push(`of ${total}`);
   if (p.eta_seconds != null) facts.push(`about ${Math.max(1, Math.round(p.eta_seconds / 60))} min left`);
+  if (p.waiting_until) facts.push(`waiting for ${p.waiting_for || "vendor budget"} until ${new Date(p.waiting_until).toLocaleString()}`);
   const budget = p.budget || {};
   const left = [["CRM", budget.crm], ["Inventory", budget.inventory]].filter(([, n]) => n != null).map(([side, n]) => `${side} ${n}`);
   return h("div", { class: "progress" },
@@ -144,6 +152,6 @@ export function progress(p, status) {
 }
 
 export function counts(c) {
-  return table("Counts of the last run", ["Added", "Updated", "Skipped", "Conflicts", "Deleted", "Failed"],
-    [[c.added, c.updated, c.skipped, c.conflicts, c.deleted, c.failed]]);
+  return table("Counts of the last run", ["Added", "Updated", "Skipped", "Conflicts", "Deleted in CRM, kept in inventory", "Failed"],
+    [[c.added, c.updated, c.skipped, c.conflicts, c.deleted_in_crm_kept, c.failed]]);
 }

@@ -16,9 +16,11 @@ from typing import Annotated
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    Field,
     PlainSerializer,
     model_validator,
 )
@@ -104,6 +106,7 @@ class Trigger(StrEnum):
     WEBHOOK = "webhook"
     RESYNC = "resync"
     RETRY = "retry"
+    PREVIEW = "preview"  # B2: plans like a run and writes nothing (crmsync.domain.preview)
 
 
 class CrmSource(StrEnum):
@@ -212,6 +215,23 @@ class CrmGrant(DomainModel):
         return self
 
 
+class NativeTransactionModule(StrEnum):
+    """The CRM modules whose records, created in the CRM, are created in inventory (T1)."""
+
+    QUOTES = "Quotes"
+    SALES_ORDERS = "Sales_Orders"
+    PURCHASE_ORDERS = "Purchase_Orders"
+
+
+class TransactionFieldPair(DomainModel):
+    """T1: a field of CRM-native quotes, sales orders or purchase orders (`crm`, its API name) that
+    travels to an inventory custom field of the document (`inventory`, e.g. `cf_sales_channel`)."""
+
+    crm_module: NativeTransactionModule
+    crm: str
+    inventory: str
+
+
 class Integration(DomainModel):
     """One inventory organization connected to one CRM organization.
 
@@ -240,6 +260,7 @@ class Integration(DomainModel):
     fetch_from_crm_first: bool = False
     automation: AutomationPreferences = AutomationPreferences()
     crm_grants: tuple[CrmGrant, ...] = ()
+    transaction_field_map: tuple[TransactionFieldPair, ...] = ()
     created_at: Timestamp
     updated_at: Timestamp
     version: int = 0
@@ -277,9 +298,13 @@ class ModuleSettings(DomainModel):
 
 
 class RunCounts(DomainModel):
+    """What a run did, record by record. `deleted_in_crm_kept`: records deleted in the CRM whose
+    inventory record was kept (S8: only the link is marked; nothing is deleted in inventory). Runs
+    stored before it was named so carry it as `deleted`."""
+
     added: int = 0
     updated: int = 0
-    deleted: int = 0
+    deleted_in_crm_kept: int = Field(default=0, validation_alias=AliasChoices("deleted_in_crm_kept", "deleted"))
     skipped: int = 0
     conflicts: int = 0
     failed: int = 0
@@ -289,7 +314,11 @@ class ModulePreferences(DomainModel):
     """A module's saved settings (versioned, optimistic lock) and its status.
 
     `version` 0 means never saved. Status changes do not move the version, so a
-    running sync never makes an admin's save fail.
+    running sync never makes an admin's save fail. `reapply_version` is set by a save that
+    changed the settings after a run (S7): the version whose settings the records synced before
+    it still wait for; the next run that finishes with that version or a later one clears it.
+    `reapply_remapped` lists the inventory paths a different CRM field fills since those records
+    were synced (their last synced values belong to the former field).
     """
 
     integration_id: str
@@ -300,4 +329,6 @@ class ModulePreferences(DomainModel):
     status: ModuleStatus = ModuleStatus.NEVER_SYNCED
     last_run_id: str | None = None
     last_run_counts: RunCounts | None = None
+    reapply_version: int | None = None
+    reapply_remapped: tuple[str, ...] = ()
     updated_at: Timestamp | None = None

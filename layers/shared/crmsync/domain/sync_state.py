@@ -17,6 +17,7 @@ from crmsync.domain.models import (
     Timestamp,
     Trigger,
 )
+from crmsync.domain.preview import PreviewTally
 
 
 class Mapping(DomainModel):
@@ -38,10 +39,13 @@ class Mapping(DomainModel):
     crm_hash: str | None = None
     inventory_hash: str | None = None
     base: dict[str, Any] = Field(default_factory=dict)
+    settings_version: int | None = None  # the preferences version `base` and the hashes were planned with
     crm_modified: Timestamp | None = None
     inventory_modified: Timestamp | None = None
     tombstone_side: Side | None = None
     tombstone_at: Timestamp | None = None
+    recent_writes: tuple[Timestamp, ...] = ()  # B9: the sync's writes to the pair within the loop window
+    loop_parked_at: Timestamp | None = None  # B9: parked as a suspected update loop until retried
     updated_at: Timestamp | None = None
     version: int = 0
 
@@ -86,6 +90,8 @@ class RunProgress(DomainModel):
     budget: CallsLeft = CallsLeft()
     eta_seconds: int | None = None
     updated_at: Timestamp
+    waiting_until: Timestamp | None = None  # a vendor's call budget is spent until then: the run waits
+    waiting_for: str | None = None  # whose budget, in words ("the inventory's daily calls")
 
 
 class SyncRun(DomainModel):
@@ -107,6 +113,7 @@ class SyncRun(DomainModel):
     page_cursor: str | None = None  # the listing position of the next step within the phase
     failure_count: int | None = None  # records that failed in the run; None: stored before they were counted
     progress: RunProgress | None = None  # as of the last step saved
+    preview: PreviewTally | None = None  # a preview run's outcomes so far (B2); None for other runs
 
 
 class Failure(DomainModel):

@@ -34,6 +34,7 @@ from crmsync.domain.models import (
 )
 from crmsync.domain.sync.model import SourceRecord
 from crmsync.domain.sync_state import Cursor, Failure, Mapping, SyncRun
+from crmsync.ports.previews import PreviewStore
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,17 @@ class IntegrationStore(Protocol):
 class ModuleStore(Protocol):
     def get_module(self, integration_id: str, module: Module) -> ModulePreferences | None: ...
     def list_modules(self, integration_id: str) -> list[ModulePreferences]: ...
-    def save_module_settings(self, preferences: ModulePreferences) -> ModulePreferences:
-        """Stores `preferences.settings` only (status fields are left as they are)."""
+    def save_module_settings(
+        self, preferences: ModulePreferences, *, reapply: bool = False
+    ) -> ModulePreferences:
+        """Stores `preferences.settings` only (status fields are left as they are); with `reapply`,
+        also marks the new version as waiting to be re-applied to synced records (S7), with
+        `preferences.reapply_remapped`. A pending mark is never removed by a save."""
+        ...
+
+    def clear_reapply(self, integration_id: str, module: Module, *, up_to_version: int) -> bool:
+        """Removes the re-apply mark when it asks for `up_to_version` or an earlier version (a run
+        with those settings finished); False (and nothing written) when there is none or it is later."""
         ...
 
     def set_module_status(
@@ -380,6 +390,7 @@ class Store(
     AutomationStore,
     SyncStateStore,
     ConnectStore,
+    PreviewStore,
     Protocol,
 ):
     """Everything the product persists."""

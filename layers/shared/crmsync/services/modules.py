@@ -2,7 +2,8 @@
 fields an admin can map and the CRM views a module can sync through.
 
 Saved preferences apply from the next run: the store bumps their version on every save and a run
-records the version it started with.
+records the version it started with. A save that changes them after a run also marks a re-apply,
+so the next run brings the records synced before the edit in line too (S7, `sync.reapply`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from crmsync.ports.inventory import InventoryPort
 from crmsync.ports.store import Store
 from crmsync.ports.vendors import VendorClients, VendorDirectory
 from crmsync.services.deps import Deps
+from crmsync.services.sync import reapply
 
 GONE = {IntegrationState.DELETING, IntegrationState.DELETED}
 IN_FLIGHT = {ModuleStatus.QUEUED, ModuleStatus.RUNNING}
@@ -102,6 +104,8 @@ def save_preferences(
     sync_now: bool,
 ) -> ModulePreferences:
     """Validate and save (a new version); with `sync_now`, queue one manual sync of the module.
+    Changed settings of a module that has run are re-applied to its synced records by the next run
+    (S7, see `sync.reapply`).
 
     `version` is the version the caller edited: stale -> ConflictError naming the current one.
     Broken rules -> InvalidFieldsError listing all of them. Nothing is saved on refusal.
@@ -121,20 +125,26 @@ def save_preferences(
         )
     if sync_now:
         _check_can_sync(integration, current)
-    found = rules.violations(
-        module, settings, integration.role, _facts(deps.vendors, integration, module, settings)
-    )
-    if found:
-        raise InvalidFieldsError(found)
+    check_settings(deps.vendors, integration, module, settings)
+    marked = reapply.marks(current, settings)
     saved = store.save_module_settings(
         ModulePreferences(
             integration_id=integration.integration_id,
             module=module,
             version=current_version,
             settings=settings,
-        )
+            reapply_remapped=reapply.remapped_since(current, settings) if marked and current else (),
+        ),
+        reapply=marked,
     )
-    logger.info("module preferences saved", extra={"module_name": module.value, "version": saved.version})
+    logger.info(
+        "module preferences saved",
+        extra={
+            "module_name": module.value,
+            "version": saved.version,
+            "reapply_version": saved.reapply_version,
+        },
+    )
     if sync_now and saved.status not in IN_FLIGHT:
         # Sent before the status is set: a lost send must not leave the module queued forever
         # (the scheduler never queues a module that is queued already).
@@ -144,6 +154,18 @@ def save_preferences(
         store.set_module_status(integration.integration_id, module, ModuleStatus.QUEUED)
         saved = saved.model_copy(update={"status": ModuleStatus.QUEUED})
     return saved
+
+
+def check_settings(
+    vendors: VendorDirectory, integration: Integration, module: Module, settings: ModuleSettings
+) -> None:
+    """InvalidFieldsError listing every rule the settings break (M6): the check of a save, and of the
+    preferences a preview (B2) is asked to plan with."""
+    found = rules.violations(
+        module, settings, integration.role, _facts(vendors, integration, module, settings)
+    )
+    if found:
+        raise InvalidFieldsError(found)
 
 
 def list_fields(clients: VendorClients, module: Module, crm_source: CrmSource | None) -> ModuleFields:

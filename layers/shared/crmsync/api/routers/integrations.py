@@ -13,6 +13,7 @@ from crmsync.api.errors import error_doc
 from crmsync.api.lifecycle_models import (
     DeleteAccepted,
     DisableIn,
+    EnableIn,
     NotificationList,
     NotificationOut,
     PauseIn,
@@ -100,10 +101,13 @@ def disable_integration(
 @router.post(
     "/integrations/<integration_id>/enable",
     summary="Enable a disabled integration (L3)",
-    responses=ok("Enabled") | STATE,
+    responses=ok("Enabled") | STATE | BODY_ERRORS,
 )
-def enable_integration(integration_id: IntegrationId) -> IntegrationOut:
-    return _out(lifecycle.enable(_deps(), current_tenant(router), integration_id))
+def enable_integration(
+    integration_id: IntegrationId, body: Annotated[EnableIn | None, Body()] = None
+) -> IntegrationOut:
+    replay = bool(body and body.replay_disabled_period)
+    return _out(lifecycle.enable(_deps(), current_tenant(router), integration_id, replay_disabled_period=replay))
 
 
 @router.delete(

@@ -177,7 +177,8 @@ def list_crm_contacts(
 
 @router.get(
     "/integrations/<integration_id>/crm/search",
-    summary="Search the CRM: accounts by name, contacts by first and last name, vendors by name (W2)",
+    summary="Search the CRM: accounts by name (each with its contacts), contacts by first and last name, "
+    "vendors by name (W2)",
     responses=ok("The matching CRM records")
     | COMMON
     | VENDOR
@@ -197,7 +198,12 @@ def search_crm(
     return CrmSearchOut(
         records=[
             CrmRecordOut(
-                crm_id=r.crm_id, module=module, name=r.name, values=r.values, inventory_contact_id=r.inventory_contact_id
+                crm_id=r.crm_id,
+                module=r.module,
+                name=r.name,
+                values=r.values,
+                inventory_contact_id=r.inventory_contact_id,
+                account_crm_id=r.account_crm_id,
             )
             for r in found
         ]

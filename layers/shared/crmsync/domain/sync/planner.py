@@ -7,10 +7,13 @@ Pure: the runtime reads the record, its mapping, the linked record on the other 
   version older than the one synced skips; the same hash as last synced skips (no change, or the
   echo of our own write); a linked record that is gone tombstones the mapping; otherwise a
   three-way merge against the base decides the writes (customers and vendors: CRM wins a
-  conflict; items: inventory wins; fetch-only: the CRM wins and is never written).
+  conflict; items: inventory wins; fetch-only: the CRM wins and is never written); a field cleared
+  on one side since the last sync is cleared on the other (see `merge`).
 - New records: duplicates by policy (M4): clone creates, overwrite links to the one match and
   the CRM values replace the inventory ones (an empty CRM value keeps the inventory value), skip
   leaves both; no match creates. Inventory records are pushed only in two-way mode.
+- A linked pair the loop breaker parks (B9, see `loops`) is skipped with `loop_suspected`; every
+  write to a pair is noted on its mapping.
 - The mapping's base is what the CRM holds after the writes: the merged values, except on fields
   the CRM cannot take (a read-only `Full_Name`, the second inventory field of one CRM field, any
   field in fetch-only mode), where the inventory keeps its own value and the CRM's changes are
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 
 from crmsync.domain.crm_modules import CRM_MODULES, inventory_name
 from crmsync.domain.models import DuplicatePolicy, MappingStatus, Module, Side
+from crmsync.domain.sync import loops
 from crmsync.domain.sync.canonical import crm_canonical_after, record_hash, to_canonical, to_crm_payload
 from crmsync.domain.sync.field_views import view_of
 from crmsync.domain.sync.merge import MergeResult, merge
@@ -131,7 +135,24 @@ def _plan_linked(
         return Decision(source=record, outcome=Outcome.SKIPPED, mapping=tombstoned, reason=reason)
     pair = _Pair.of(record, canonical, other, to_canonical(ctx, other))
     result = merge(mapping.base, pair.crm_canonical, pair.inventory_canonical, winner(ctx))
-    return _carry_out(ctx, record, pair, result, mapping, Outcome.UPDATED, result.conflicts)
+    decision = _carry_out(ctx, record, pair, result, mapping, Outcome.UPDATED, result.conflicts)
+    if decision.writes and (mapping.loop_parked_at is not None or loops.at_cap(mapping, ctx.as_of)):
+        return _parked(ctx, record, pair, mapping, decision)
+    return decision
+
+
+def _parked(
+    ctx: PlanContext, record: SourceRecord, pair: _Pair, mapping: Mapping, planned: Decision
+) -> Decision:
+    """B9: the pair is parked already, or this write would pass the loop breaker's cap."""
+    fields = list(dict.fromkeys(path for write in planned.writes for path in write.changes))
+    return Decision(
+        source=record,
+        outcome=Outcome.SKIPPED,
+        mapping=loops.parked(mapping, ctx.as_of),
+        reason=loops.reason(fields, pair.crm_canonical, pair.inventory_canonical),
+        loop_suspected=True,
+    )
 
 
 def _plan_new(ctx: PlanContext, record: SourceRecord, candidates: list[SourceRecord]) -> Decision:
@@ -241,6 +262,7 @@ def _create(ctx: PlanContext, record: SourceRecord) -> Decision:
         base=_filled(crm_after),
         crm_hash=record_hash(crm_after),
         inventory_hash=record_hash(inventory_after),
+        settings_version=ctx.preferences_version,
         **source_fields,
     )
     return Decision(source=record, outcome=Outcome.ADDED, writes=tuple(writes), mapping=claim)
@@ -290,6 +312,8 @@ def _carry_out(
             "base": _filled(crm_after),
             "crm_hash": record_hash(crm_after),
             "inventory_hash": record_hash(inventory_after),
+            "recent_writes": loops.noted(mapping, ctx.as_of, len(writes)),
+            "settings_version": ctx.preferences_version,
             "crm_modified": pair.crm.modified or mapping.crm_modified,
             "inventory_modified": pair.inventory.modified or mapping.inventory_modified,
         }
@@ -305,11 +329,12 @@ def _carry_out(
 
 
 def _crm_takes(ctx: PlanContext, kind: RecordKind, changes: Canonical) -> Canonical:
-    """The changes a CRM write may carry: none in fetch-only mode, and only writable fields."""
+    """The changes a CRM write may carry: none in fetch-only mode, and only writable fields (None
+    clears one)."""
     if not ctx.two_way:
         return {}
     writable = view_of(ctx, kind).crm_writable
-    return {path: value for path, value in changes.items() if path in writable and value is not None}
+    return {path: value for path, value in changes.items() if path in writable}
 
 
 class _LastCanonical:

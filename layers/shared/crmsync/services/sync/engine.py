@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from crmsync.contracts.queues import SyncMessage
 from crmsync.domain.errors import ConflictError
@@ -18,14 +19,19 @@ from crmsync.domain.models import (
     Side,
     Trigger,
 )
+from crmsync.domain.preview import PreviewTally
+from crmsync.domain.sync.model import PlanContext
 from crmsync.domain.sync_state import SyncRun
 from crmsync.observability import bind, logger, metrics
-from crmsync.ports.errors import AuthorizationExpired, VendorError
+from crmsync.ports.errors import AuthorizationExpired, DailyLimitReached, VendorError
 from crmsync.ports.store import Store
+from crmsync.ports.vendors import VendorClients
 from crmsync.services.deps import Deps
-from crmsync.services.sync import failed_records, passes, phases, progress, runs, streams
+from crmsync.services.sync import budget_wait, failed_records, passes, phases, progress, runs, streams
 from crmsync.services.sync.apply import Applier, fails_the_step
 from crmsync.services.sync.context import plan_context
+from crmsync.services.sync.preview_apply import DryApplier
+from crmsync.services.sync.preview_store import PreviewOverlay, read_only
 from crmsync.services.sync.state import Position, RunState, read_state
 
 
@@ -33,7 +39,8 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     """Does the step the message names and queues the next; drops messages that are stale or moot.
 
     Raises on a vendor outage (after the clients' own retries), so the queue delivers the message
-    again and the run stays running; an expired authorization fails the run instead.
+    again and the run stays running; a spent call budget makes the run wait (`budget_wait`); an
+    expired authorization fails the run.
     """
     bind(integration_id=message.integration_id)
     store = deps.store
@@ -44,14 +51,15 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     bind(tenant_id=integration.tenant_id)
     module = Module(message.module)
     preferences = store.get_module(integration.integration_id, module)
-    if preferences is None or preferences.version == 0:
+    preview = message.trigger == Trigger.PREVIEW  # B2: its run holds the settings, saved or proposed
+    if not preview and (preferences is None or preferences.version == 0):
         logger.info("sync message dropped", extra={"reason": "module not configured", "sync_module": module.value})
         return
-    if integration.state is IntegrationState.PAUSED or preferences.paused:
+    if integration.state is IntegrationState.PAUSED or (preferences is not None and preferences.paused):
         logger.info("sync step held: paused", extra={"sync_module": module.value, "run_id": message.run_id})
         return  # the run stays where it is; after resume the sweep or a manual sync continues it
     run = _run_of(store, integration, preferences, message, deps.clock())
-    if run is None:
+    if run is None or budget_wait.still_waiting(deps, run):
         return
     bind(run_id=run.run_id)
     try:
@@ -59,6 +67,8 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     except AuthorizationExpired:
         metrics.add_metric(name="ReauthorizationNeeded", unit="Count", value=1)  # alarmed in template.yaml
         runs.fail_run(store, run, runs.RECONNECT, deps.clock())
+    except DailyLimitReached as spent:
+        budget_wait.wait_for_budget(deps, run, spent)  # the run waits; nothing fails
     except VendorError as exc:
         if fails_the_step(exc):
             raise  # the queue delivers the step again; the run stays running
@@ -67,9 +77,14 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
 
 
 def _run_of(
-    store: Store, integration: Integration, preferences: ModulePreferences, message: SyncMessage, at: datetime
+    store: Store,
+    integration: Integration,
+    preferences: ModulePreferences | None,
+    message: SyncMessage,
+    at: datetime,
 ) -> SyncRun | None:
     if message.run_id is None:  # "sync now" from the preferences, or a CRM notification
+        assert preferences is not None  # only a preview may have none, and it names its run
         if message.trigger == Trigger.WEBHOOK and preferences.status is ModuleStatus.NEVER_SYNCED:
             logger.info("sync message dropped", extra={"reason": "the first sync has not run yet"})
             return None
@@ -89,34 +104,65 @@ def _step(deps: Deps, integration: Integration, run: SyncRun) -> None:
     at = deps.clock()
     if run.status is RunStatus.QUEUED:
         run = run.model_copy(update={"status": RunStatus.RUNNING, "started_at": at})
-        store.set_module_status(run.integration_id, run.module, ModuleStatus.RUNNING, run_id=run.run_id)
+        if run.trigger is not Trigger.PREVIEW:
+            store.set_module_status(run.integration_id, run.module, ModuleStatus.RUNNING, run_id=run.run_id)
     state = read_state(run)
     clients = deps.vendors.for_integration(integration)
+    if run.trigger is Trigger.PREVIEW:
+        clients = read_only(clients)  # B2: a preview reads the vendors and never writes to them
     snapshot = ModulePreferences(
         integration_id=run.integration_id, module=run.module, version=run.preferences_version, settings=state.settings
     )
     ctx = plan_context(clients.inventory, integration, snapshot, at)
-    applier = Applier(store, clients, ctx, run.run_id, deps.clock, run.step)
-    step = passes.Step(store, clients, ctx, state.settings, run, applier, at)
+    step_store, applier = _store_and_applier(deps, clients, ctx, run)
+    step = passes.Step(step_store, clients, ctx, state.settings, run, applier, at, reapply=state.reapply)
     phase = str(run.phase)
     position = state.position if state.position.started else _begin(step, phase, state)
-    following = _do(step, phase, position)
-    counts = _add(run.counts, applier.flush())
-    run = run.model_copy(update={"failure_count": (run.failure_count or 0) + applier.new_failures})
+    try:
+        following = _do(step, phase, position)
+    except DailyLimitReached as spent:  # the run waits at this step, keeping what the step did so far
+        run, counts = _flushed(run, applier)
+        budget_wait.wait_for_budget(deps, run.model_copy(update={"counts": counts}), spent)
+        return
+    run, counts = _flushed(run, applier)
     _save_and_continue(deps, run, state, phase, following, counts, at, step)
 
 
+def _flushed(run: SyncRun, applier: Applier) -> tuple[SyncRun, RunCounts]:
+    """The step's failures stored; the run with its failure count (and preview tally), and its counts."""
+    counts = _add(run.counts, applier.flush())
+    run = run.model_copy(update={"failure_count": (run.failure_count or 0) + applier.new_failures})
+    if isinstance(applier, DryApplier):
+        run = run.model_copy(update={"preview": applier.tally})
+    return run, counts
+
+
+def _store_and_applier(
+    deps: Deps, clients: VendorClients, ctx: PlanContext, run: SyncRun
+) -> tuple[Any, Applier]:
+    """A preview (B2) does the same step against its overlay of the store, with no vendor write."""
+    if run.trigger is Trigger.PREVIEW:
+        overlay = PreviewOverlay(deps.store, run.run_id, deps.clock)
+        tally = run.preview or PreviewTally()
+        return overlay, DryApplier(overlay, clients, ctx, run.run_id, deps.clock, run.step, tally=tally)
+    return deps.store, Applier(deps.store, clients, ctx, run.run_id, deps.clock, run.step)
+
+
 def _begin(step: passes.Step, phase: str, state: RunState) -> Position:
-    """The first position of a phase: where its stream's watermark says (see `streams`)."""
+    """The first position of a phase: where its stream's watermark says (see `streams`), or the
+    start of the stream in a run that re-applies edited preferences (S7, see `reapply`)."""
     store, iid, module, now = step.store, step.integration_id, step.module, step.now
+    full = state.reapply is not None
     if phase.startswith("crm:"):
         stream = streams.crm_stream(state.settings, phases.crm_module_of(phase))
-        return streams.start(store.get_watermark(iid, module, stream), now, back_to=state.back_to)
+        return streams.start(store.get_watermark(iid, module, stream), now, full=full, back_to=state.back_to)
     if phase.startswith("deleted:"):
         stream = streams.deleted_stream(phases.crm_module_of(phase))
         return streams.start(store.get_watermark(iid, module, stream), now, back_to=state.back_to)
     if phase in (phases.INVENTORY, phases.INVENTORY_INDEX):
-        full = streams.reads_everything_today(module, store.get_watermark(iid, module, streams.INVENTORY_FULL), now)
+        full = full or streams.reads_everything_today(
+            module, store.get_watermark(iid, module, streams.INVENTORY_FULL), now
+        )
         watermark = store.get_watermark(iid, module, streams.INVENTORY_STREAM)
         return streams.start(watermark, now, full=full, back_to=state.back_to)
     return Position(started=now)

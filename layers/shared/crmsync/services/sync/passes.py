@@ -17,10 +17,11 @@ from crmsync.domain.sync_state import Mapping, SyncRun
 from crmsync.ports.errors import NotFound
 from crmsync.ports.inventory import InventoryRecord
 from crmsync.services.modules import VendorClients
-from crmsync.services.sync import inventory_writes, streams
+from crmsync.services.sync import inventory_writes, reapply, streams
 from crmsync.services.sync.apply import Applier
 from crmsync.services.sync.context import crm_fields
 from crmsync.services.sync.kinds import CRM_MODULE
+from crmsync.services.sync.reapply import Reapply
 from crmsync.services.sync.records import from_crm_as, from_inventory, persons_of
 from crmsync.services.sync.state import Position
 
@@ -41,6 +42,7 @@ class Step:
     read: int = 0  # records read from the vendors' listings in this step
     staged: int = 0  # records staged for the match phases
     matched: int = 0  # staged records a match phase went through
+    reapply: Reapply | None = None  # S7: what the run re-applies of edited preferences
 
     @property
     def integration_id(self) -> str:
@@ -106,7 +108,7 @@ def deleted_pass(step: Step, crm_module: str, at: Position) -> Position | None:
         step.store.update_mapping(
             mapping.model_copy(update={"tombstone_side": Side.CRM, "tombstone_at": record.deleted_time or step.now})
         )
-        step.applier.counts["deleted"] += 1
+        step.applier.counts["deleted_in_crm_kept"] += 1
     if page is not None and page.next_cursor:
         return at.model_copy(update={"cursor": page.next_cursor})
     end = streams.end_of_phase(at, by_time=False)
@@ -142,7 +144,9 @@ def _sync_page(step: Step, side: Side, page: streams.StreamPage, at: Position) -
         mapping = mappings.get(record.id)
         if mapping is None or mapping.status is not MappingStatus.LINKED:  # none yet, or a claim
             unmapped.append(record)
-        elif not _applied_already(record, mapping, summary=_is_summary(step, record)):
+        elif reapply.replans(step.reapply, mapping) or not _applied_already(
+            record, mapping, summary=_is_summary(step, record)
+        ):
             unmapped += _sync_mapped(step, record, mapping)
     else:
         done = len(page.records)
@@ -197,8 +201,9 @@ def _sync_mapped(step: Step, record: SourceRecord, mapping: Mapping) -> list[Sou
 
 
 def _plan_and_apply(step: Step, source: SourceRecord, mapping: Mapping) -> None:
-    other = _other_side(step, source, mapping) if needs_other(step.ctx, source, mapping) else None
-    decision = plan_record(step.ctx, source, mapping, other, [])
+    planned = reapply.to_plan(step.reapply, mapping, source.side)
+    other = _other_side(step, source, planned) if needs_other(step.ctx, source, planned) else None
+    decision = plan_record(step.ctx, source, planned, other, [])
     inventory_values = source.values if source.side is Side.INVENTORY else (other.values if other else None)
     stored = step.applier.apply(decision, mapping, inventory_values)
     if decision.outcome is Outcome.SKIPPED and stored is not None and decision.mapping is None:

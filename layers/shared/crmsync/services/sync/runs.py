@@ -31,7 +31,7 @@ from crmsync.ports.queue import MessageQueue
 from crmsync.ports.store import Store
 from crmsync.services.deps import Deps
 from crmsync.services.integrations import update_integration
-from crmsync.services.sync import progress
+from crmsync.services.sync import progress, reapply
 from crmsync.services.sync.context import writes_crm
 from crmsync.services.sync.phases import plan_phases
 from crmsync.services.sync.state import RunState, read_state, with_state
@@ -54,12 +54,13 @@ def new_run(
     phases than the module's sync, e.g. a retry run's)."""
     settings = preferences.settings
     crm_first = integration.fetch_from_crm_first
+    reapplies = reapply.asked(preferences, plan)  # S7; a given plan (a retry run's) never re-applies
     plan = plan or plan_phases(
         preferences.module, settings, two_way=writes_crm(integration, preferences), crm_first=crm_first
     )
     unfinished = previous is not None and previous.status is RunStatus.FAILED
     back_to = (previous.started_at or previous.queued_at) if unfinished else None
-    state = RunState(settings=settings, plan=plan, progress_at=at, back_to=back_to)
+    state = RunState(settings=settings, plan=plan, progress_at=at, back_to=back_to, reapply=reapplies)
     return SyncRun(
         integration_id=integration.integration_id,
         run_id=time_sortable_id(at),
@@ -138,6 +139,11 @@ def requeue_if_stalled(store: Store, queue: MessageQueue, run: SyncRun, at: date
     if run.status in FINISHED:
         return False
     last = read_state(run).progress_at or run.started_at or run.queued_at
+    waiting_until = run.progress.waiting_until if run.progress else None
+    if waiting_until is not None:  # a run waiting for a vendor's budget has its own delayed message
+        if waiting_until > at:
+            return False
+        last = max(last, waiting_until)
     if at - last >= GIVE_UP_AFTER:
         fail_run(store, run, "The run stopped making progress and was given up; the next run reads its changes again.", at)
         return True
@@ -152,7 +158,11 @@ def finish_run(store: Store, run: SyncRun, counts: RunCounts, at: datetime) -> N
     """Marks the run done (failures of single records do not fail it) and the module done (M8)."""
     ended = run.model_copy(update={"status": RunStatus.DONE, "ended_at": at, "counts": counts})
     store.save_run_step(ended, expected_step=run.step)
+    if run.trigger is Trigger.PREVIEW:  # B2: a preview is not the module's run
+        logger.info("preview done", extra={"run_id": run.run_id, "counts": counts.model_dump()})
+        return
     store.set_module_status(run.integration_id, run.module, ModuleStatus.DONE, run_id=run.run_id, counts=counts)
+    reapply.settle(store, run, read_state(run).reapply)
     metrics.add_metric(name="SyncRunsDone", unit="Count", value=1)
     logger.info("sync run done", extra={"run_id": run.run_id, "counts": counts.model_dump()})
 
@@ -164,6 +174,9 @@ def fail_run(store: Store, run: SyncRun, reason: str, at: datetime) -> None:
     try:
         store.save_run_step(failed, expected_step=run.step)
     except ConflictError:
+        return
+    if run.trigger is Trigger.PREVIEW:  # B2: a preview is not the module's run
+        logger.info("preview failed", extra={"run_id": run.run_id, "reason": reason})
         return
     store.set_module_status(run.integration_id, run.module, ModuleStatus.FAILED, run_id=run.run_id, counts=run.counts)
     metrics.add_metric(name="SyncRunsFailed", unit="Count", value=1)
