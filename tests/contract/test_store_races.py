@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from crmsync.domain.errors import ConflictError
 from crmsync.domain.journal import DeliveryProgress, WebhookDelivery
-from crmsync.domain.models import IntegrationState, MappingStatus, Module, ModulePreferences, Side
+from crmsync.domain.models import IntegrationState, MappingStatus, Module, ModulePreferences, RunStatus, Side
 
 RACERS = 8
 
@@ -82,3 +82,27 @@ def test_one_delivery_is_first_when_racers_record_the_same_delivery(store):
     delivery = WebhookDelivery(channel_id="1000", ids=("1", "2"), operation="update", server_time=1)
     taken = race(lambda n: store.begin_delivery(delivery, timedelta(seconds=30)))
     assert [t for t in taken if t is not None] == [DeliveryProgress()]
+
+
+def test_one_worker_takes_a_step_however_often_its_message_is_delivered(store, make):
+    run = make.run("int-1", status=RunStatus.RUNNING, step=3)
+    store.create_run(run)
+    at = make.clock()
+    outcomes = race(lambda n: store.claim_run_step(run, at=at, until=at + timedelta(minutes=5)))
+    assert outcomes.count(True) == 1
+
+
+def test_a_step_lease_ends_when_it_lapses_is_released_or_the_step_is_saved(store, make):
+    run = make.run("int-1", status=RunStatus.RUNNING, step=3)
+    store.create_run(run)
+    at, until = make.clock(), make.clock() + timedelta(minutes=5)
+    assert store.claim_run_step(run, at=at, until=until)
+    assert not store.claim_run_step(run, at=at + timedelta(minutes=4), until=until)
+    assert store.claim_run_step(run, at=until + timedelta(seconds=1), until=until + timedelta(minutes=5))
+    store.release_run_step(run)
+    assert store.claim_run_step(run, at=at, until=until)
+    store.save_run_step(run.model_copy(update={"step": 4}), expected_step=3)
+    assert not store.claim_run_step(run, at=at, until=until)  # step 3 is over
+    assert store.claim_run_step(run.model_copy(update={"step": 4}), at=at, until=until)
+    store.save_run_step(run.model_copy(update={"step": 4, "status": RunStatus.DONE}), expected_step=4)
+    assert not store.claim_run_step(run.model_copy(update={"step": 4}), at=at, until=until)  # finished

@@ -408,3 +408,22 @@ def test_no_oauth_secret_reaches_a_log_line_during_connect_and_delete(env, caplo
     for secret in (env.crm_seed["refresh_token"], env.crm_seed["client_secret"],
                    env.inv_seed["refresh_token"], env.inv_seed["client_secret"]):
         assert secret not in logged
+
+
+# ------------------------------------------------------------------ re-authorization (issue 13, point 2)
+def test_reauthorize_replaces_a_grant_checked_against_the_integrations_own_organizations(env):
+    body = connected(env)
+    path = f"/integrations/{body['integration_id']}/reauthorize"
+    crm = connect_body(env, env.crm_seed, env.inv_seed)["crm"]
+    crm.pop("org_id")
+
+    status, error = env.api("POST", path, {})
+    assert status == 422 and "crm, inventory or both" in json.dumps(error)
+    status, error = env.api("POST", path, {"crm": {**crm, "refresh_token": "1000.not-a-token"}})
+    assert status == 422 and error["error"]["details"]["fields"][0]["field"] == "crm", error
+    without_endpoint = {key: value for key, value in crm.items() if key != "base_url"}  # the stored one stays
+    status, reauthorized = env.api("POST", path, {"crm": without_endpoint})
+    assert status == 200 and reauthorized["state"] == "active" and reauthorized["reauthorize_reason"] is None
+    assert env.api("POST", f"/integrations/{body['integration_id']}/disable", {})[0] == 200
+    status, error = env.api("POST", path, {"crm": crm})
+    assert status == 409 and error["error"]["details"]["current"] == "disabled"

@@ -4,22 +4,28 @@ stalled run, pause (S6); against both sandboxes over HTTP and moto's SQS."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import boto3
+import httpx
 import pytest
 from pydantic import SecretStr
 
-from crmsync.domain.errors import ConflictError
-from crmsync.domain.models import CrmSource, Module, ModuleStatus, RunStatus, Side, Trigger
+from crmsync.contracts.connect import ReauthorizeIn
+from crmsync.domain.errors import ConflictError, InvalidFieldsError
+from crmsync.domain.models import CrmSource, Module, RunStatus, Side, Trigger
 from crmsync.ports.errors import Unavailable
 from crmsync.ports.secrets import IntegrationCredentials
-from crmsync.services import scheduling
-from crmsync.services.sync import claims, passes, runs
+from crmsync.services import reauthorization, scheduling
+from crmsync.services.sync import claims, engine, match_phases, passes, runs
 from crmsync.services.sync.engine import run_sync_step
 from crmsync.services.sync.manual import sync_now
 from tests.integration.test_sync_support import TENANT, SyncEnv, sandboxes  # noqa: F401 (fixture)
+from tests.sandboxes.consent_fixtures import REDIRECT_URI, consent
 
 GENERATED = 60
 
@@ -38,6 +44,7 @@ def each_once(env: SyncEnv) -> Counter:
 
 
 def test_worker_killed_between_pages_resumes_without_duplicates(env, monkeypatch):
+    monkeypatch.setattr(match_phases, "MATCH_PAGE", GENERATED // 2)  # the match phase takes two pages
     real_save = env.store.save_run_step
     killed = []
 
@@ -114,6 +121,35 @@ def test_same_message_delivered_twice_does_its_step_once(env):
     each_once(env)
 
 
+def test_the_same_step_delivered_to_two_workers_at_once_is_done_by_one(env, monkeypatch):
+    """Issue 13, point 3: a duplicate delivery racing the first (not after it) does no work."""
+    run = env.start(Module.CUSTOMERS)
+    env.pump(steps=2)  # the listing phases: the next step creates records
+    [(message, receipt)] = env.receive()
+    start, steps_done = threading.Barrier(2), []
+    do_step = engine._step
+
+    def slow_step(*args) -> None:  # both deliveries are in flight together
+        steps_done.append(1)
+        time.sleep(0.5)
+        do_step(*args)
+
+    monkeypatch.setattr(engine, "_step", slow_step)
+
+    def worker(_: int) -> None:
+        start.wait()
+        run_sync_step(env.container.deps, message)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(worker, range(2)))
+    assert len(steps_done) == 1  # the racing delivery was dropped before doing any work
+    boto3.client("sqs").delete_message(QueueUrl=env.container.settings.sync_queue_url, ReceiptHandle=receipt)
+    env.pump()
+    done = env.store.get_run(env.integration_id, run.run_id)
+    assert done.status is RunStatus.DONE and done.counts.added == GENERATED
+    each_once(env)
+
+
 def test_vendor_outage_fails_the_step_not_the_run_and_the_retry_completes(env, monkeypatch):
     run = env.start(Module.CUSTOMERS)
     env.pump(steps=3)  # into the match phase
@@ -131,24 +167,62 @@ def test_vendor_outage_fails_the_step_not_the_run_and_the_retry_completes(env, m
     each_once(env)
 
 
-def test_expired_authorization_fails_the_run_and_asks_to_reconnect(env, monkeypatch):
+def test_a_refused_refresh_token_holds_the_integration_until_it_is_reauthorized_and_loses_nothing(
+    env, monkeypatch
+):
+    """Issue 13, point 2: the run waits (it does not fail), the integration says `reauthorize` and
+    why, schedules skip it; a new grant (a consent code) brings it back and the run completes."""
     from crmsync.observability import metrics
 
     emitted = []
     monkeypatch.setattr(metrics, "add_metric", lambda name, unit, value, **_: emitted.append(name))
+    good = env.crm.credentials(env.crm_seed)
     env.container.credentials.put(
         env.integration_id,
         IntegrationCredentials(
-            crm=env.crm.credentials(env.crm_seed).model_copy(update={"refresh_token": SecretStr("revoked")}),
+            crm=good.model_copy(update={"refresh_token": SecretStr("revoked")}),
             inventory=env.inventory.credentials(env.inventory_seed),
         ),
     )
     env.container.vendors.forget(env.integration_id)
     run = env.sync(Module.CUSTOMERS)
-    assert run.status is RunStatus.FAILED and "reconnect the integration" in run.error
-    module = env.store.get_module(env.integration_id, Module.CUSTOMERS)
-    assert (module.status, module.last_run_id) == (ModuleStatus.FAILED, run.run_id)
-    assert "ReauthorizationNeeded" in emitted and "SyncRunsFailed" in emitted  # both alarmed
+
+    held = env.store.get_run(env.integration_id, run.run_id)
+    assert held.status not in runs.FINISHED and held.progress.waiting_for == "re-authorization"
+    integration = env.store.get_integration(env.integration_id)
+    assert integration.state == "reauthorize" and "The CRM refused the refresh token" in integration.reauthorize_reason
+    assert "ReauthorizationNeeded" in emitted and "SyncRunsFailed" not in emitted
+    later = env.container.clock() + runs.STALL_AFTER + timedelta(hours=3)
+    assert scheduling.queue_due_syncs(env.container.deps, at=later) == 0 and env.receive() == []
+
+    sandboxes_allowed(env)
+    code = consent(good.base_url, good.client_id)["code"]
+    grant = {"client_id": good.client_id, "client_secret": good.client_secret.get_secret_value(),
+             "code": code, "redirect_uri": REDIRECT_URI, "base_url": good.base_url}
+    reauthorization.reauthorize(env.container.deps, TENANT, env.integration_id, ReauthorizeIn(crm=grant))
+    assert env.store.get_integration(env.integration_id).state == "active"
+    env.pump()  # the held run was queued again at once
+    assert env.store.get_run(env.integration_id, run.run_id).status is RunStatus.DONE
+    each_once(env)
+
+
+def sandboxes_allowed(env: SyncEnv) -> None:
+    """Grants name the sandboxes' base URLs, as a deployment that allows custom endpoints takes them."""
+    env.container.settings = env.container.settings.model_copy(update={"allow_custom_endpoints": True})
+
+
+def test_a_grant_for_another_organization_is_refused_and_nothing_changes(env):
+    sandboxes_allowed(env)
+    reply = httpx.post(f"{env.crm.base_url}/_sandbox/orgs", json={"org": {"iso_code": "USD"}})
+    other = reply.raise_for_status().json()  # another CRM organization, with its own client and token
+    before = env.container.credentials.get(env.integration_id)
+    stranger = env.crm.credentials(other)
+    grant = {"client_id": stranger.client_id, "client_secret": stranger.client_secret.get_secret_value(),
+             "refresh_token": stranger.refresh_token.get_secret_value(), "base_url": stranger.base_url}
+    with pytest.raises(InvalidFieldsError) as refused:
+        reauthorization.reauthorize(env.container.deps, TENANT, env.integration_id, ReauthorizeIn(crm=grant))
+    assert "reaches CRM organization" in str(refused.value.fields)
+    assert env.container.credentials.get(env.integration_id) == before
 
 
 def test_stalled_run_is_queued_again_by_the_scheduled_sweep(env):

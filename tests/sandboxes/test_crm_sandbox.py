@@ -503,6 +503,23 @@ def test_answers_429_too_many_requests_when_daily_credits_are_used_up(server: Se
     assert refused.json()["code"] == "TOO_MANY_REQUESTS" and refused.json()["status"] == "error"
 
 
+def test_writes_cost_one_credit_per_ten_records_reads_one_per_call(server: ServerThread):
+    """Zoho's insert, update and upsert cost 1 credit per 10 records (the CRM sync's batches, issue 13)."""
+    crm = connect(server.base_url)
+
+    def used() -> int:
+        return control(server).put("/_sandbox/limits", json={}).json()["limits"]["credits_used"]
+
+    start = used()
+    ids = insert(crm, "Accounts", *({"Account_Name": f"Batch {n:02d}"} for n in range(25)))
+    after_insert = used()
+    updated = crm.put("/Accounts", json={"data": [{"id": i, "Phone": "+1 555 0100"} for i in ids[:10]]})
+    after_update = used()
+    crm.get("/org")
+    assert updated.status_code == 200
+    assert (after_insert - start, after_update - after_insert, used() - after_update) == (3, 1, 1)
+
+
 def test_answers_429_when_concurrency_limit_is_hit(server: ServerThread):
     crm = connect(server.base_url)
     control(server).put("/_sandbox/limits", json={"concurrency": 1})

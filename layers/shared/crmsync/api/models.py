@@ -40,6 +40,10 @@ class TransactionFieldPairOut(BaseModel):
 class IntegrationOut(BaseModel):
     integration_id: str
     state: str
+    reauthorize_reason: str | None = Field(
+        None, description="With state `reauthorize`: which vendor refused the refresh token; "
+        "POST .../reauthorize with a new grant"
+    )
     role: str
     two_way: bool
     transactions_enabled: bool
@@ -63,6 +67,7 @@ class IntegrationOut(BaseModel):
         return cls(
             integration_id=integration.integration_id,
             state=integration.state,
+            reauthorize_reason=integration.reauthorize_reason,
             role=integration.role,
             two_way=integration.two_way,
             transactions_enabled=integration.transactions_enabled,

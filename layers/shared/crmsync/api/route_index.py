@@ -62,6 +62,7 @@ ROUTES = {
     "POST /integrations/{integration_id}/failures/retry": "failures",
     "POST /integrations/{integration_id}/modules/{module}/preview": "preview",
     "POST /integrations/{integration_id}/pause": "integrations",
+    "POST /integrations/{integration_id}/reauthorize": "integrations",
     "POST /integrations/{integration_id}/resume": "integrations",
     "POST /integrations/{integration_id}/sync": "sync",
     "POST /integrations/{integration_id}/transactions/enable": "integration_settings",

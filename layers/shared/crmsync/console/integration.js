@@ -1,7 +1,7 @@
 // One integration: its state and organizations, its modules, and the actions of the seed's
 // "Zoho CRM Organization" section (Instant Sync, Pause/Resume, Disable, Enable, Delete).
 import { get, post, del } from "./api.js";
-import { badge, button, checkbox, facts, field, form, go, h, show, table, when } from "./dom.js";
+import { badge, button, checkbox, facts, field, form, go, h, select, show, table, when } from "./dom.js";
 import { orgName } from "./integrations.js";
 
 export const MODULES = ["customers", "vendors", "items"];
@@ -87,6 +87,7 @@ function actions(integration) {
 
 function inactive(integration) {
   const id = integration.integration_id;
+  if (integration.state === "reauthorize") return reauthorize(integration);
   if (integration.state !== "disabled") return h("p", {}, `The integration is ${integration.state}.`);
   // L3: deals of the disabled period get no quote or invoice unless the admin opts in.
   return form({ "aria-label": "Enable the integration" }, [
@@ -98,6 +99,29 @@ function inactive(integration) {
     await post(`/integrations/${id}/enable`, { replay_disabled_period: data.get("replay_disabled_period") === "on" });
     go(`#/i/${id}`, "Enabled.");
   });
+}
+
+// Issue 13: a vendor refused the refresh token. Nothing runs and nothing queued is lost until a new
+// grant (a refresh token or a one-time code from the vendor's API console) replaces it.
+function reauthorize(integration) {
+  const id = integration.integration_id;
+  const input = (name, label, hint) => field(label, h("input", { name, autocomplete: "off", required: true }), hint);
+  return [
+    h("div", { class: "warning", role: "alert" }, integration.reauthorize_reason,
+      " Syncs and deal triggers wait; nothing is lost."),
+    form({ "aria-label": "Re-authorize the integration" }, [
+      field("Which side", select("side", [["crm", "CRM"], ["inventory", "Inventory"]], "crm")),
+      input("client_id", "Client ID"),
+      input("client_secret", "Client secret"),
+      input("refresh_token", "Refresh token", "From the vendor's API console (Self Client)"),
+      h("div", { class: "actions" }, h("button", { type: "submit" }, "Re-authorize")),
+    ], async (data) => {
+      const grant = { client_id: data.get("client_id"), client_secret: data.get("client_secret"),
+        refresh_token: data.get("refresh_token") };
+      await post(`/integrations/${id}/reauthorize`, { [data.get("side")]: grant });
+      go(`#/i/${id}`, "Re-authorized: syncs and deal triggers go on.");
+    }),
+  ];
 }
 
 export async function remove(id) {

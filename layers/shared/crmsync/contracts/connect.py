@@ -56,3 +56,16 @@ class ConnectStartIn(Strict):
     data_center: DataCenterName = "com"
     crm_base_url: str | None = Field(default=None, max_length=300, pattern=BASE_URL)
     inventory_base_url: str | None = Field(default=None, max_length=300, pattern=BASE_URL)
+
+
+class ReauthorizeIn(Strict):
+    """New OAuth grants for an integration (issue 13, point 2): either side, or both."""
+
+    crm: OAuthGrantIn | None = None
+    inventory: OAuthGrantIn | None = None
+
+    @model_validator(mode="after")
+    def _a_side(self) -> ReauthorizeIn:
+        if self.crm is None and self.inventory is None:
+            raise ValueError("give a grant for crm, inventory or both")
+        return self

@@ -76,6 +76,7 @@ class Role(StrEnum):
 class IntegrationState(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
+    REAUTHORIZE = "reauthorize"  # a vendor refused the refresh token: nothing runs until it is replaced
     DISABLED = "disabled"
     DELETING = "deleting"
     DELETED = "deleted"
@@ -261,6 +262,7 @@ class Integration(DomainModel):
     automation: AutomationPreferences = AutomationPreferences()
     crm_grants: tuple[CrmGrant, ...] = ()
     transaction_field_map: tuple[TransactionFieldPair, ...] = ()
+    reauthorize_reason: str | None = None  # why the state is `reauthorize`: which vendor refused, and its code
     created_at: Timestamp
     updated_at: Timestamp
     version: int = 0

@@ -354,6 +354,16 @@ class SyncStateStore(Protocol):
         `expected_step` and not finished: ConflictError(current=stored step) otherwise."""
         ...
 
+    def claim_run_step(self, run: SyncRun, *, at: datetime, until: datetime) -> bool:
+        """Leases the run's current step to the caller until `until`: True unless the stored run has
+        moved on, finished, or another worker holds an unexpired lease on it. Saving the run's
+        step (`save_run_step`) ends the lease."""
+        ...
+
+    def release_run_step(self, run: SyncRun) -> None:
+        """Ends the lease on the run's current step early (its worker failed and will be retried)."""
+        ...
+
     def claim_module_run(
         self,
         integration_id: str,

@@ -140,30 +140,36 @@ def refuse_custom_endpoints(deps: Deps, base_urls: dict[str, str | None]) -> Non
 
 
 def _credentials(deps: Deps, request: ConnectIn) -> IntegrationCredentials:
-    def side(system: Literal["crm", "inventory"], grant: OAuthGrantIn) -> OAuthCredentials:
-        refresh = grant.refresh_token.get_secret_value() if grant.refresh_token else _exchange(system, grant)
-        return OAuthCredentials(client_id=grant.client_id, client_secret=grant.client_secret,
-                                refresh_token=refresh, data_center=grant.data_center, base_url=grant.base_url)
+    return IntegrationCredentials(
+        crm=grant_credentials(deps, "crm", request.crm), inventory=grant_credentials(deps, "inventory", request.inventory)
+    )
 
-    def _exchange(system: Literal["crm", "inventory"], grant: OAuthGrantIn) -> str:
-        try:
-            return deps.vendors.exchange_code(
-                system,
-                data_center=grant.data_center,
-                base_url=grant.base_url,
-                client_id=grant.client_id,
-                client_secret=grant.client_secret.get_secret_value(),
-                code=grant.code.get_secret_value(),
-                redirect_uri=grant.redirect_uri,
-            )
-        except AuthorizationExpired as refused:
-            raise InvalidFieldsError([(
-                f"{system}.code",
-                f"the accounts server refused this one-time code ({refused.code or 'refused'}): it is wrong, "
-                "used already or expired (codes last two minutes); ask for consent again",
-            )]) from None
 
-    return IntegrationCredentials(crm=side("crm", request.crm), inventory=side("inventory", request.inventory))
+def grant_credentials(deps: Deps, system: Literal["crm", "inventory"], grant: OAuthGrantIn) -> OAuthCredentials:
+    """One side's stored credentials from its grant: the refresh token, or the one a code is exchanged for."""
+    refresh = grant.refresh_token.get_secret_value() if grant.refresh_token else _exchange(deps, system, grant)
+    return OAuthCredentials(client_id=grant.client_id, client_secret=grant.client_secret,
+                            refresh_token=refresh, data_center=grant.data_center, base_url=grant.base_url)
+
+
+def _exchange(deps: Deps, system: Literal["crm", "inventory"], grant: OAuthGrantIn) -> str:
+    assert grant.code is not None
+    try:
+        return deps.vendors.exchange_code(
+            system,
+            data_center=grant.data_center,
+            base_url=grant.base_url,
+            client_id=grant.client_id,
+            client_secret=grant.client_secret.get_secret_value(),
+            code=grant.code.get_secret_value(),
+            redirect_uri=grant.redirect_uri,
+        )
+    except AuthorizationExpired as refused:
+        raise InvalidFieldsError([(
+            f"{system}.code",
+            f"the accounts server refused this one-time code ({refused.code or 'refused'}): it is wrong, "
+            "used already or expired (codes last two minutes); ask for consent again",
+        )]) from None
 
 
 def _read_organizations(clients: VendorClients) -> tuple[CrmOrg, InventoryOrganization]:

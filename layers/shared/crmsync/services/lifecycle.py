@@ -30,7 +30,7 @@ from crmsync.services.deps import Deps
 from crmsync.services.integrations import get_integration, update_integration
 
 State = IntegrationState
-RUNNING = {State.ACTIVE, State.PAUSED}
+RUNNING = {State.ACTIVE, State.PAUSED, State.REAUTHORIZE}  # what disable stops
 
 
 class ConfirmationRequired(ConflictError):

@@ -136,6 +136,35 @@ class SyncStateArea(StoreBase):
                 f"the run is at step {stored.get('step')} ({stored.get('status')})", current=stored.get("step")
             ) from None
 
+    def claim_run_step(self, run: SyncRun, *, at: datetime, until: datetime) -> bool:
+        names = {"#step": "step", "#status": "status", "#lease": "step_lease_until"}
+        condition = Condition(
+            "#step = :step AND #status IN (:queued, :running) AND (attribute_not_exists(#lease) OR #lease < :at)",
+            names,
+            {
+                ":step": run.step,
+                ":queued": RunStatus.QUEUED.value,
+                ":running": RunStatus.RUNNING.value,
+                ":at": at.timestamp(),
+            },
+        )
+        try:
+            self._table.update(
+                table_keys.run(run.integration_id, run.run_id), "SET #lease = :until", {}, {":until": until.timestamp()}, condition
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def release_run_step(self, run: SyncRun) -> None:
+        condition = Condition("#step = :step", {"#step": "step"}, {":step": run.step})
+        try:
+            self._table.update(
+                table_keys.run(run.integration_id, run.run_id), "REMOVE #lease", {"#lease": "step_lease_until"}, {}, condition
+            )
+        except ConditionFailed:
+            pass  # the run moved on: no lease of this step is left
+
     def claim_module_run(
         self,
         integration_id: str,

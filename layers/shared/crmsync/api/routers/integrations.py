@@ -22,9 +22,9 @@ from crmsync.api.models import IntegrationList, IntegrationOut
 from crmsync.api.responses import ALWAYS, AUTH, BODY_ERRORS, VENDOR, accepted, created, ok
 from crmsync.api.tenancy import current_tenant
 from crmsync.api.urls import public_base_url
-from crmsync.contracts.connect import ConnectIn
+from crmsync.contracts.connect import ConnectIn, ReauthorizeIn
 from crmsync.services import integrations as service
-from crmsync.services import lifecycle
+from crmsync.services import lifecycle, reauthorization
 from crmsync.services.connect import connect
 
 router = Router()
@@ -108,6 +108,15 @@ def enable_integration(
 ) -> IntegrationOut:
     replay = bool(body and body.replay_disabled_period)
     return _out(lifecycle.enable(_deps(), current_tenant(router), integration_id, replay_disabled_period=replay))
+
+
+@router.post(
+    "/integrations/<integration_id>/reauthorize",
+    summary="Replace a refused (or any) OAuth grant; a `reauthorize` integration is active again (L1)",
+    responses=ok("Re-authorized: both organizations answer through the grants") | STATE | BODY_ERRORS | VENDOR,
+)
+def reauthorize_integration(integration_id: IntegrationId, body: ReauthorizeIn) -> IntegrationOut:
+    return _out(reauthorization.reauthorize(_deps(), current_tenant(router), integration_id, body))
 
 
 @router.delete(

@@ -31,9 +31,10 @@ from crmsync.domain.models import STOPPED_STATES, CrmSource, Integration, Integr
 from crmsync.domain.sync.model import RecordKind
 from crmsync.domain.sync_state import Mapping
 from crmsync.observability import bind, logger, metrics
-from crmsync.ports.errors import NotFound, ValidationFailed, VendorError
+from crmsync.ports.errors import AuthorizationExpired, NotFound, ValidationFailed, VendorError
 from crmsync.ports.inventory import InventoryPort
 from crmsync.ports.vendors import VendorClients
+from crmsync.services import reauthorization
 from crmsync.services.activity import record_activity
 from crmsync.services.automation.create_once import (
     RECOVERED,
@@ -61,6 +62,9 @@ def handle_deal_event(deps: Deps, message: DealEventMessage) -> None:
         )
         return
     bind(tenant_id=integration.tenant_id)
+    if integration.state is IntegrationState.REAUTHORIZE:
+        reauthorization.hold_deal_event(deps, message)
+        return
     if not automation_wanted(integration.automation) or message.operation == "delete":
         logger.info(
             "deal event needs no automation",
@@ -71,7 +75,12 @@ def handle_deal_event(deps: Deps, message: DealEventMessage) -> None:
     if integration.role is Role.SECONDARY:
         run.record(None, "none", "skipped", "a secondary integration does not automate deals")
         return
-    run.execute(created=message.operation == "insert")
+    try:
+        run.execute(created=message.operation == "insert")
+    except AuthorizationExpired as refused:  # kept until the integration is re-authorized
+        reauthorization.needed(deps, integration.integration_id, refused)
+        reauthorization.hold_deal_event(deps, message)
+        return
     # The CRM's change (its notification's server_time) to the trigger done: the dashboard's latency.
     latency_ms = deps.clock().timestamp() * 1000 - message.server_time
     if latency_ms >= 0:
@@ -96,7 +105,7 @@ class TriggerRun:
         try:
             self.run(created=created)
         except VendorError as exc:
-            if exc.retryable:
+            if exc.retryable or isinstance(exc, AuthorizationExpired):
                 raise
             self.record(None, "none", "failed", f"{exc.system} refused: {exc.message}")
 
@@ -123,7 +132,7 @@ class TriggerRun:
             except NotFoundError as gone:  # the deal's account or contact vanished before its import
                 self.record(deal, action, "skipped", str(gone))
             except VendorError as exc:
-                if exc.retryable:
+                if exc.retryable or isinstance(exc, AuthorizationExpired):
                     raise
                 self.record(deal, action, "failed", f"{exc.system} refused: {exc.message}")
 

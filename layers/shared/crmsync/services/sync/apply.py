@@ -4,12 +4,17 @@ One record's failure never fails the run: a refusal by either side is recorded a
 that record (with the vendor's reason) and the run goes on. Retryable errors (an outage, throttling
 after the client's retries) and an expired authorization are raised: they fail the step, not the
 record.
+
+The passes `submit` decisions: their CRM writes wait and go in batches of up to 100 (`crm_batches`),
+sent when a batch is full and at the end of the page (`batched`); each record's outcome then
+completes its own decision. `apply` carries one decision out at once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -43,6 +48,7 @@ from crmsync.ports.inventory import InventoryRecord
 from crmsync.ports.store import Store
 from crmsync.services.modules import VendorClients
 from crmsync.services.sync import claims, inventory_writes, loop_breaker
+from crmsync.services.sync.crm_batches import CrmBatches, CrmWrite, Then, Work, run_alone
 from crmsync.services.sync.kinds import CRM_MODULE, PARTNER_ID_FIELD
 from crmsync.services.sync.records import from_inventory
 
@@ -93,24 +99,56 @@ class Applier:
     failures: list[Failure] = field(default_factory=list)
     synced: dict[Side, list[str]] = field(default_factory=lambda: {Side.CRM: [], Side.INVENTORY: []})
     new_failures: int = 0  # records the flush added to the run's failures
-    _existing: dict[str, Any] | None = None
+    _batches: CrmBatches = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._batches = CrmBatches(self._send_crm)
 
     # ------------------------------------------------------------------ entry points
     def apply(
         self, decision: Decision, current: Mapping | None, inventory_values: dict[str, Any] | None = None
     ) -> Mapping | None:
-        """Carries out one decision; returns the mapping as stored afterwards (None: none, or failed).
+        """Carries out one decision now; returns the mapping as stored afterwards (None: none, or failed).
 
         `inventory_values` is the inventory record as read, for updates that must name what exists
         (its contact persons).
         """
-        self._existing = inventory_values
+        return run_alone(self._work(decision, current, inventory_values), self._send_crm)
+
+    def submit(
+        self,
+        decision: Decision,
+        current: Mapping | None,
+        inventory_values: dict[str, Any] | None = None,
+        then: Then | None = None,
+    ) -> None:
+        """Carries out one decision as far as its CRM write, which waits for its batch; `then` is told
+        the stored mapping once the decision is done (at once when it writes nothing to the CRM)."""
+        self._batches.add(self._work(decision, current, inventory_values), then)
+
+    def settle(self) -> None:
+        """Sends the waiting CRM writes and completes their decisions."""
+        self._batches.settle()
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Settles what the block submitted at its end, also when it fails: what was decided before
+        an error is carried out, as it was when each record was written on its own."""
+        try:
+            yield
+        finally:
+            self.settle()
+
+    def _work(
+        self, decision: Decision, current: Mapping | None, inventory_values: dict[str, Any] | None
+    ) -> Work:
+        """One decision with its counts and failure; yields its CRM write (see `crm_batches`)."""
         source = decision.source
         if decision.loop_suspected and decision.mapping is not None and current is not None:
             return self._park(decision, decision.mapping, current)
         self.counts["conflicts"] += len(decision.conflicts)
         try:
-            stored = self._carry_out(decision, current)
+            stored = yield from self._carry_out(decision, current, inventory_values)
         except RecordRefused as refused:
             self.fail(source, refused.reason)
             return None
@@ -158,11 +196,13 @@ class Applier:
         return RunCounts(**{name: self.counts[name] for name in RunCounts.model_fields})
 
     # ------------------------------------------------------------------ decisions
-    def _carry_out(self, decision: Decision, current: Mapping | None) -> Mapping | None:
+    def _carry_out(
+        self, decision: Decision, current: Mapping | None, existing: dict[str, Any] | None
+    ) -> Work:
         creates = [w for w in decision.writes if w.kind is WriteKind.CREATE]
         updates = [w for w in decision.writes if w.kind is WriteKind.UPDATE]
         if creates:
-            return self._create(decision, creates[0], updates)
+            return (yield from self._create(decision, creates[0], updates, existing))
         mapping = decision.mapping
         if mapping is None:
             return current
@@ -172,10 +212,14 @@ class Applier:
             except AlreadyExistsError:
                 raise RecordRefused("its duplicate was linked to another record meanwhile") from None
             mapping = mapping.model_copy(update={"version": current.version})
-        written = {w.side: self._update(w) for w in updates}
+        written: dict[Side, Written] = {}
+        for write in updates:  # the CRM's first: the inventory is written once the CRM took its part
+            written[write.side] = yield from self._update(write, existing)
         return self._save(_after_writes(self.ctx, mapping, decision.source, written), current)
 
-    def _create(self, decision: Decision, create: Write, updates: list[Write]) -> Mapping | None:
+    def _create(
+        self, decision: Decision, create: Write, updates: list[Write], existing: dict[str, Any] | None
+    ) -> Work:
         """Claim, create, complete: the planner's pending mapping is the claim (see `claims`)."""
         source = decision.source
         wanted = decision.mapping or claims.claim_for(
@@ -191,12 +235,14 @@ class Applier:
         abandoned = claim.state is claims.ClaimState.ABANDONED
         found = self._find_created(create, payload, claim.mapping) if abandoned else None
         try:
-            written = found or self._insert(create, payload)
+            written = found or (yield from self._insert(create, payload))
         except (RecordRefused, VendorError) as exc:
             if isinstance(exc, RecordRefused) or not fails_the_step(exc):
                 claims.release(self.store, claim.mapping)  # surely not created: a later attempt starts clean
             raise
-        written_by_side = {create.side: written} | {w.side: self._update(w) for w in updates}
+        written_by_side = {create.side: written}
+        for write in updates:
+            written_by_side[write.side] = yield from self._update(write, existing)
         linked = wanted.model_copy(
             update={f"{create.side.value}_id": written.record_id, "status": MappingStatus.LINKED}
         )
@@ -212,18 +258,48 @@ class Applier:
             return mapping
 
     # ------------------------------------------------------------------ vendor writes
-    def _payload(self, write: Write) -> dict[str, Any]:
+    def _payload(self, write: Write, existing: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`existing`: the inventory record as read, which an update names its contact persons from."""
         if write.side is Side.INVENTORY:
-            existing = self._existing if write.kind is WriteKind.UPDATE else None
+            existing = existing if write.kind is WriteKind.UPDATE else None
             return to_inventory_payload(self.ctx, write.record_kind, write.changes, existing)
         payload = to_crm_payload(self.ctx, write.record_kind, write.changes)
         if write.record_kind is RecordKind.PERSON and write.parent_id:
             payload.setdefault("Account_Name", {"id": write.parent_id})
         return payload
 
-    def _insert(self, write: Write, payload: dict[str, Any]) -> Written:
+    def _insert(self, write: Write, payload: dict[str, Any]) -> Generator[CrmWrite, WriteOutcome, Written]:
         if write.side is Side.CRM:
-            return self._crm_write(write, lambda crm, module: crm.insert_records(module, [payload], trigger=[]))
+            return (yield from self._crm_write(write, payload))
+        return self._create_in_inventory(write, payload)
+
+    def _update(
+        self, write: Write, existing: dict[str, Any] | None
+    ) -> Generator[CrmWrite, WriteOutcome, Written]:
+        payload = self._payload(write, existing)
+        if write.side is Side.CRM:
+            return (yield from self._crm_write(write, {**payload, "id": str(write.record_id)}))
+        return self._update_in_inventory(write, payload)
+
+    def _crm_write(self, write: Write, record: dict[str, Any]) -> Generator[CrmWrite, WriteOutcome, Written]:
+        """Yields the write to whoever sends it (alone or in a batch) and reads the record's outcome."""
+        if not self.ctx.two_way:
+            raise AssertionError("the planner asked for a CRM write in a fetch-only run")
+        outcome = yield CrmWrite(write.kind, CRM_MODULE[write.record_kind], record)
+        if not outcome.ok:
+            raise RecordRefused(_crm_refusal(write.record_kind, outcome))
+        modified = outcome.details.get("Modified_Time")
+        return Written(str(outcome.id or write.record_id), _timestamp(modified), None)
+
+    def _send_crm(
+        self, kind: WriteKind, crm_module: str, records: list[dict[str, Any]]
+    ) -> list[WriteOutcome]:
+        """One CRM call for up to 100 records (no workflow triggers: the sync's own writes)."""
+        if kind is WriteKind.CREATE:
+            return self.clients.crm.insert_records(crm_module, records, trigger=[])
+        return self.clients.crm.update_records(crm_module, records, trigger=[])
+
+    def _create_in_inventory(self, write: Write, payload: dict[str, Any]) -> Written:
         inventory = self.clients.inventory
         try:
             if write.record_kind is RecordKind.PERSON:
@@ -234,13 +310,7 @@ class Applier:
             raise RecordRefused(f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}") from None
         return Written(created.id, created.last_modified_time, created.values)
 
-    def _update(self, write: Write) -> Written:
-        payload = self._payload(write)
-        if write.side is Side.CRM:
-            record_id = str(write.record_id)
-            return self._crm_write(
-                write, lambda crm, module: crm.update_records(module, [{**payload, "id": record_id}], trigger=[])
-            )
+    def _update_in_inventory(self, write: Write, payload: dict[str, Any]) -> Written:
         inventory = self.clients.inventory
         try:
             if write.record_kind is RecordKind.PERSON:
@@ -253,15 +323,6 @@ class Applier:
         except ValidationFailed as exc:
             raise RecordRefused(f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}") from None
         return Written(updated.id, updated.last_modified_time, updated.values)
-
-    def _crm_write(self, write: Write, call: Callable[[Any, str], list[WriteOutcome]]) -> Written:
-        if not self.ctx.two_way:
-            raise AssertionError("the planner asked for a CRM write in a fetch-only run")
-        [outcome] = call(self.clients.crm, CRM_MODULE[write.record_kind])
-        if not outcome.ok:
-            raise RecordRefused(_crm_refusal(write.record_kind, outcome))
-        modified = outcome.details.get("Modified_Time")
-        return Written(str(outcome.id or write.record_id), _timestamp(modified), None)
 
     def _find_created(self, write: Write, payload: dict[str, Any], claim: Mapping) -> Written | None:
         if write.side is Side.INVENTORY and write.record_kind is not RecordKind.PERSON:

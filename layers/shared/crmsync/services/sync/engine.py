@@ -22,12 +22,22 @@ from crmsync.domain.models import (
 from crmsync.domain.preview import PreviewTally
 from crmsync.domain.sync.model import PlanContext
 from crmsync.domain.sync_state import SyncRun
-from crmsync.observability import bind, logger, metrics
+from crmsync.observability import bind, logger
 from crmsync.ports.errors import AuthorizationExpired, DailyLimitReached, VendorError
 from crmsync.ports.store import Store
 from crmsync.ports.vendors import VendorClients
+from crmsync.services import reauthorization
 from crmsync.services.deps import Deps
-from crmsync.services.sync import budget_wait, failed_records, passes, phases, progress, runs, streams
+from crmsync.services.sync import (
+    budget_wait,
+    failed_records,
+    match_phases,
+    passes,
+    phases,
+    progress,
+    runs,
+    streams,
+)
 from crmsync.services.sync.apply import Applier, fails_the_step
 from crmsync.services.sync.context import plan_context
 from crmsync.services.sync.preview_apply import DryApplier
@@ -39,8 +49,8 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     """Does the step the message names and queues the next; drops messages that are stale or moot.
 
     Raises on a vendor outage (after the clients' own retries), so the queue delivers the message
-    again and the run stays running; a spent call budget makes the run wait (`budget_wait`); an
-    expired authorization fails the run.
+    again and the run stays running; a spent call budget makes the run wait (`budget_wait`), and so
+    does a refused refresh token, until the integration is re-authorized (`reauthorization`).
     """
     bind(integration_id=message.integration_id)
     store = deps.store
@@ -55,6 +65,9 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     if not preview and (preferences is None or preferences.version == 0):
         logger.info("sync message dropped", extra={"reason": "module not configured", "sync_module": module.value})
         return
+    if integration.state is IntegrationState.REAUTHORIZE:
+        logger.info("sync step held: re-authorization needed", extra={"run_id": message.run_id})
+        return  # the run stays where it is; re-authorizing queues its step again
     if integration.state is IntegrationState.PAUSED or (preferences is not None and preferences.paused):
         logger.info("sync step held: paused", extra={"sync_module": module.value, "run_id": message.run_id})
         return  # the run stays where it is; after resume the sweep or a manual sync continues it
@@ -62,11 +75,24 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     if run is None or budget_wait.still_waiting(deps, run):
         return
     bind(run_id=run.run_id)
+    if not runs.claim_step(store, run, deps.clock()):
+        logger.info("sync message dropped", extra={"reason": "another worker is on this step", "step": run.step})
+        return
+    try:
+        _step_or_settle(deps, integration, run)
+    except Exception:
+        store.release_run_step(run)  # the delivery that comes back may take the step at once
+        raise
+
+
+def _step_or_settle(deps: Deps, integration: Integration, run: SyncRun) -> None:
+    """The step; a spent budget or a refused refresh token makes the run wait, a refused listing fails it."""
+    store = deps.store
     try:
         _step(deps, integration, run)
-    except AuthorizationExpired:
-        metrics.add_metric(name="ReauthorizationNeeded", unit="Count", value=1)  # alarmed in template.yaml
-        runs.fail_run(store, run, runs.RECONNECT, deps.clock())
+    except AuthorizationExpired as refused:  # the integration waits for a new grant; the run with it
+        reauthorization.needed(deps, run.integration_id, refused)
+        reauthorization.hold_run(deps, run)
     except DailyLimitReached as spent:
         budget_wait.wait_for_budget(deps, run, spent)  # the run waits; nothing fails
     except VendorError as exc:
@@ -178,9 +204,9 @@ def _do(step: passes.Step, phase: str, at: Position) -> Position | None:
     if phase == phases.INVENTORY_INDEX:
         return passes.inventory_index(step, at)
     if phase == phases.MATCH_CRM:
-        return passes.match_phase(step, Side.CRM, at)
+        return match_phases.match_phase(step, Side.CRM, at)
     if phase == phases.MATCH_INVENTORY:
-        return passes.match_phase(step, Side.INVENTORY, at)
+        return match_phases.match_phase(step, Side.INVENTORY, at)
     if phase.startswith(phases.RETRY):
         return failed_records.retry_phase(step, phases.side_of(phase), at)
     raise ValueError(f"unknown phase {phase!r}")

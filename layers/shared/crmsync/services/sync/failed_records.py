@@ -18,7 +18,7 @@ from crmsync.domain.models import Module, Side
 from crmsync.domain.sync.model import RecordKind, SourceRecord
 from crmsync.domain.sync_state import Failure
 from crmsync.ports.errors import NotFound
-from crmsync.services.sync import inventory_writes, loop_breaker, passes, phases
+from crmsync.services.sync import inventory_writes, loop_breaker, match_phases, passes, phases
 from crmsync.services.sync.context import crm_fields
 from crmsync.services.sync.kinds import CRM_MODULE
 from crmsync.services.sync.records import from_crm, from_inventory, persons_of
@@ -45,7 +45,7 @@ def retry_now(step: passes.Step, plan: Sequence[str], failures: Sequence[Failure
             continue
         at: Position | None = Position(started=step.now)
         while at is not None:
-            at = passes.match_phase(step, side, at)
+            at = match_phases.match_phase(step, side, at)
 
 
 def retry_records(step: passes.Step, side: Side, failures: Sequence[Failure]) -> None:

@@ -1,21 +1,21 @@
-"""The work of one step in each kind of phase: a pass over a change stream, the inventory index of
-a fetch-only run, the CRM's deleted records, and the match phases."""
+"""The work of one step in each kind of pass: over a change stream, the inventory index of a
+fetch-only run, the CRM's deleted records (the match phases are in `match_phases`)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from crmsync.domain.errors import ConflictError, NotFoundError
-from crmsync.domain.models import CrmSource, DuplicatePolicy, MappingStatus, Module, ModuleSettings, Side
+from crmsync.domain.models import CrmSource, MappingStatus, Module, ModuleSettings, Side
 from crmsync.domain.sync.matching import match_key
 from crmsync.domain.sync.model import Outcome, PlanContext, RecordKind, SourceRecord
 from crmsync.domain.sync.planner import needs_other, plan_record
 from crmsync.domain.sync_state import Mapping, SyncRun
 from crmsync.ports.errors import NotFound
-from crmsync.ports.inventory import InventoryRecord
 from crmsync.services.modules import VendorClients
 from crmsync.services.sync import inventory_writes, reapply, streams
 from crmsync.services.sync.apply import Applier
@@ -26,7 +26,6 @@ from crmsync.services.sync.records import from_crm_as, from_inventory, persons_o
 from crmsync.services.sync.state import Position
 
 STEP_BUDGET_S = 45.0  # work per step: a batch of 5 messages stays under the worker's 300 s
-MATCH_PAGE = 50  # staged records per match step: each may cost one create call
 
 
 @dataclass
@@ -138,18 +137,19 @@ def _sync_page(step: Step, side: Side, page: streams.StreamPage, at: Position) -
     mappings = step.store.get_mappings(step.integration_id, step.module, side, [r.id for r in page.records])
     unmapped: list[SourceRecord] = []
     done = 0
-    for done, record in enumerate(page.records):
-        if step.over_budget() and streams.can_stop_after(at, page, done):
-            break
-        mapping = mappings.get(record.id)
-        if mapping is None or mapping.status is not MappingStatus.LINKED:  # none yet, or a claim
-            unmapped.append(record)
-        elif reapply.replans(step.reapply, mapping) or not _applied_already(
-            record, mapping, summary=_is_summary(step, record)
-        ):
-            unmapped += _sync_mapped(step, record, mapping)
-    else:
-        done = len(page.records)
+    with step.applier.batched():  # the page's CRM writes go in batches, all sent before the checkpoint
+        for done, record in enumerate(page.records):
+            if step.over_budget() and streams.can_stop_after(at, page, done):
+                break
+            mapping = mappings.get(record.id)
+            if mapping is None or mapping.status is not MappingStatus.LINKED:  # none yet, or a claim
+                unmapped.append(record)
+            elif reapply.replans(step.reapply, mapping) or not _applied_already(
+                record, mapping, summary=_is_summary(step, record)
+            ):
+                unmapped += _sync_mapped(step, record, mapping)
+        else:
+            done = len(page.records)
     _stage(step, side, unmapped)
     return done
 
@@ -161,12 +161,13 @@ def sync_records(step: Step, side: Side, records: list[SourceRecord]) -> set[str
     records = with_parents(step, side, records)
     mappings = step.store.get_mappings(step.integration_id, step.module, side, [r.id for r in records])
     unmapped: list[SourceRecord] = []
-    for record in records:
-        mapping = mappings.get(record.id)
-        if mapping is None or mapping.status is not MappingStatus.LINKED:
-            unmapped.append(record)
-        else:
-            unmapped += _sync_mapped(step, record, mapping)
+    with step.applier.batched():
+        for record in records:
+            mapping = mappings.get(record.id)
+            if mapping is None or mapping.status is not MappingStatus.LINKED:
+                unmapped.append(record)
+            else:
+                unmapped += _sync_mapped(step, record, mapping)
     _stage(step, side, unmapped)
     return {r.id for r in unmapped}
 
@@ -195,7 +196,7 @@ def _sync_mapped(step: Step, record: SourceRecord, mapping: Mapping) -> list[Sou
         except NotFound:
             return []  # deleted since the list was read
         source = from_inventory(step.module, full)
-        unmapped = _persons_to_sync(step, full) if _with_persons(step, source) else []
+        unmapped = _persons_to_sync(step, full) if with_persons(step, source) else []
     _plan_and_apply(step, source, mapping)
     return unmapped
 
@@ -205,14 +206,16 @@ def _plan_and_apply(step: Step, source: SourceRecord, mapping: Mapping) -> None:
     other = _other_side(step, source, planned) if needs_other(step.ctx, source, planned) else None
     decision = plan_record(step.ctx, source, planned, other, [])
     inventory_values = source.values if source.side is Side.INVENTORY else (other.values if other else None)
-    stored = step.applier.apply(decision, mapping, inventory_values)
-    if decision.outcome is Outcome.SKIPPED and stored is not None and decision.mapping is None:
-        _remember_version(step, source, stored)
+    unchanged = decision.outcome is Outcome.SKIPPED and decision.mapping is None
+    then = partial(_remember_version, step, source) if unchanged else None
+    step.applier.submit(decision, mapping, inventory_values, then)
 
 
-def _remember_version(step: Step, source: SourceRecord, mapping: Mapping) -> None:
+def _remember_version(step: Step, source: SourceRecord, mapping: Mapping | None) -> None:
     """A change that needed nothing (same mapped fields) still moves the applied version, so the next
     read recognises it without fetching the record again."""
+    if mapping is None:
+        return
     name = f"{source.side.value}_modified"
     applied = getattr(mapping, name)
     if source.modified is None or (applied is not None and source.modified <= applied):
@@ -241,7 +244,7 @@ def _other_side(step: Step, source: SourceRecord, mapping: Mapping) -> SourceRec
         return None
 
 
-def _with_persons(step: Step, source: SourceRecord) -> bool:
+def with_persons(step: Step, source: SourceRecord) -> bool:
     return source.kind is RecordKind.ACCOUNT and step.settings.crm_source is CrmSource.ACCOUNTS_AND_CONTACTS
 
 
@@ -271,89 +274,6 @@ def _index(step: Step, side: Side, records: list[SourceRecord]) -> None:
     entries = [(key, r) for r in records if (key := match_key(step.ctx, r))]
     if entries:
         step.store.put_match_entries(step.integration_id, step.module, side, entries)
-
-
-# ---------------------------------------------------------------------- match phases
-def match_phase(step: Step, side: Side, at: Position) -> Position | None:
-    """Decides about the run's staged records of `side` against the other side's index (M4)."""
-    page = step.store.list_staged(step.run.run_id, side, limit=MATCH_PAGE, cursor=at.cursor)
-    records = with_parents(step, side, page.items)
-    mapped = step.store.get_mappings(step.integration_id, step.module, side, [r.id for r in records])
-    own = {record_id for record_id, m in mapped.items() if m.status is MappingStatus.LINKED}
-    keys = {r.id: match_key(step.ctx, r) for r in records}
-    entries = step.store.get_match_entries(
-        step.integration_id, step.module, side.other, {k for k in keys.values() if k}
-    )
-    candidate_ids = {c.id for found in entries.values() for c in found}
-    taken = set(step.store.get_mappings(step.integration_id, step.module, side.other, list(candidate_ids)))
-    dropped: dict[Side, list[tuple[str, str]]] = {Side.CRM: [], Side.INVENTORY: []}
-    cut = False
-    for record in records:
-        step.matched += 1
-        if record.id in own:
-            continue
-        key = keys[record.id]
-        candidates = [c for c in entries.get(key, []) if c.id not in taken] if key else []
-        decision, source, candidates = _decide_new(step, record, candidates)
-        if decision is None:
-            continue
-        linked_to = decision.mapping.id_on(side.other) if decision.mapping else None
-        chosen = next((c for c in candidates if c.id == linked_to), None)
-        inventory_values = source.values if side is Side.INVENTORY else (chosen.values if chosen else None)
-        stored = step.applier.apply(decision, None, inventory_values)
-        if stored is not None and stored.crm_id and stored.inventory_id:
-            if key:
-                dropped[side].append((key, record.id))
-            if chosen is not None and key:
-                taken.add(chosen.id)
-                dropped[side.other].append((key, chosen.id))
-            if source is not record and _with_persons(step, source):
-                _stage_persons(step, source)
-        if step.over_budget():
-            cut = True  # the next step lists this page again; what was done here is mapped by then
-            break
-    for dropped_side, pairs in dropped.items():
-        if pairs:
-            step.store.drop_match_entries(step.integration_id, step.module, dropped_side, pairs)
-    if cut:
-        return at
-    return at.model_copy(update={"cursor": page.next_cursor}) if page.next_cursor else None
-
-
-def _decide_new(step: Step, record: SourceRecord, candidates: list[SourceRecord]):
-    """The planner's decision about a record without a mapping. Inventory contacts are staged as
-    list summaries: when the decision writes anything, the whole contact (and, under "overwrite",
-    the whole candidate) is read and the decision made again from those."""
-    decision = plan_record(step.ctx, record, None, None, candidates)
-    if decision.outcome not in (Outcome.ADDED, Outcome.LINKED):
-        return decision, record, candidates
-    source = _full(step, record)
-    if source is None:
-        return None, record, candidates
-    if candidates and step.settings.duplicates is DuplicatePolicy.OVERWRITE:
-        candidates = [c for c in (_full(step, c) for c in candidates) if c is not None]
-    if source is record and candidates is not None and all(c.side is Side.CRM for c in candidates):
-        return decision, source, candidates
-    return plan_record(step.ctx, source, None, None, candidates), source, candidates
-
-
-def _stage_persons(step: Step, contact: SourceRecord) -> None:
-    """The contact persons of a customer just pushed to the CRM follow it in this match phase."""
-    record = InventoryRecord(id=contact.id, last_modified_time=contact.modified, values=contact.values)
-    persons = persons_of(record)
-    if persons:
-        step.store.stage_records(step.run.run_id, persons)
-        step.staged += len(persons)
-
-
-def _full(step: Step, record: SourceRecord) -> SourceRecord | None:
-    """Inventory contacts are listed as summaries: read the whole contact before deciding about it."""
-    if record.side is Side.CRM or step.module is Module.ITEMS or record.kind is RecordKind.PERSON:
-        return record
-    try:
-        return from_inventory(step.module, step.clients.inventory.get_contact(record.id))
-    except NotFound:
-        return None
 
 
 def with_parents(step: Step, side: Side, records: list[SourceRecord]) -> list[SourceRecord]:

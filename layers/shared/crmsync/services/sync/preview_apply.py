@@ -24,7 +24,9 @@ from crmsync.domain.preview import (
 )
 from crmsync.domain.sync.model import Decision, Outcome, RecordKind, SourceRecord, Write, WriteKind
 from crmsync.domain.sync_state import Mapping
+from crmsync.ports.crm import WriteOutcome
 from crmsync.services.sync.apply import Applier, Written
+from crmsync.services.sync.crm_batches import Then
 from crmsync.services.sync.preview_refusals import foreseen_refusal
 
 STAND_IN = "preview-"
@@ -111,24 +113,45 @@ class DryApplier(Applier):
             return None
         return foreseen_refusal(self.clients, self.store, create, self._payload(create), decision.source.id)
 
-    def _insert(self, write: Write, payload: dict[str, Any]) -> Written:
-        self._check_writable(write)
-        assert self._deciding is not None
-        stand_in = f"{STAND_IN}{self._deciding.id}"
-        if write.side is Side.INVENTORY and write.record_kind is RecordKind.PERSON:
-            return Written(f"{write.parent_id}/{stand_in}")
-        return Written(stand_in)
+    def submit(
+        self,
+        decision: Decision,
+        current: Mapping | None,
+        inventory_values: dict[str, Any] | None = None,
+        then: Then | None = None,
+    ) -> None:
+        """A preview sends nothing, so it batches nothing: each decision is done (and sampled) at once."""
+        stored = self.apply(decision, current, inventory_values)
+        if then is not None:
+            then(stored)
 
-    def _update(self, write: Write) -> Written:
-        self._check_writable(write)
+    def _send_crm(
+        self, kind: WriteKind, crm_module: str, records: list[dict[str, Any]]
+    ) -> list[WriteOutcome]:
+        """What the CRM would answer to a write it takes: a created record gets its stand-in id."""
+        return [
+            WriteOutcome(
+                ok=True,
+                code="SUCCESS",
+                id=self._stand_in() if kind is WriteKind.CREATE else str(record["id"]),
+            )
+            for record in records
+        ]
+
+    def _create_in_inventory(self, write: Write, payload: dict[str, Any]) -> Written:
+        if write.record_kind is RecordKind.PERSON:
+            return Written(f"{write.parent_id}/{self._stand_in()}")
+        return Written(self._stand_in())
+
+    def _update_in_inventory(self, write: Write, payload: dict[str, Any]) -> Written:
         return Written(str(write.record_id))
 
     def _find_created(self, write: Write, payload: dict[str, Any], claim: Mapping) -> Written | None:
         return None  # nothing was created by an earlier attempt of a preview
 
-    def _check_writable(self, write: Write) -> None:
-        if write.side is Side.CRM and not self.ctx.two_way:
-            raise AssertionError("the planner asked for a CRM write in a fetch-only run")
+    def _stand_in(self) -> str:
+        assert self._deciding is not None
+        return f"{STAND_IN}{self._deciding.id}"
 
 
 def outcome_of(decision: Decision) -> PreviewOutcome:

@@ -37,9 +37,9 @@ from crmsync.services.sync.phases import plan_phases
 from crmsync.services.sync.state import RunState, read_state, with_state
 
 STALL_AFTER = timedelta(minutes=45)
+STEP_LEASE = timedelta(seconds=300)  # the sync worker's Timeout: no worker holds a step longer
 GIVE_UP_AFTER = timedelta(hours=24)
 FINISHED = {RunStatus.DONE, RunStatus.FAILED}
-RECONNECT = "The CRM or inventory authorization was revoked or has expired: reconnect the integration."
 
 
 def new_run(
@@ -121,6 +121,12 @@ def start_run(
     if run is not None:
         deps.sync_queue.send(message_for(run))
     return run
+
+
+def claim_step(store: Store, run: SyncRun, at: datetime) -> bool:
+    """Whether this worker may do the run's current step: one worker per step at a time, however
+    often its message is delivered; a worker that died frees it after `STEP_LEASE`."""
+    return store.claim_run_step(run, at=at, until=at + STEP_LEASE)
 
 
 def message_for(run: SyncRun) -> SyncMessage:
