@@ -1,6 +1,8 @@
 """API Gateway (REST API, Lambda proxy integration), locally: a Starlette app in front of the invoker.
 
 Routes, the authorizer and the gateway responses all come from template.yaml.
+Requests are served concurrently: each invocation waits in a worker thread for an execution
+environment of its function (`local.invoker`), so a slow function holds up only its own callers.
 A request becomes the v1 proxy event; on an authorized route the REQUEST
 authorizer runs first, as API Gateway runs it:
 - an identity-source header (Authorization) missing or empty: UNAUTHORIZED, the

@@ -1,47 +1,40 @@
-"""Run the template's Lambda handlers in this process, the way the Lambda runtime would.
+"""The Lambda service, locally: runs the template's handlers in execution environments of their own.
 
-Each function's `{CodeUri}/app.py` is loaded by file path under a unique module
-name (they are all called `app`) on its first invocation (the cold start) and
-kept, like a warm container. Every invocation gets a Lambda-like context and the
-function's environment from the template (Globals + function, Refs resolved to
-the local resources), applied to `os.environ` around the call.
+Each function gets a pool of worker processes (`local.environments`), each with the function's
+environment from the template (the stack's process environment: local endpoints, dummy credentials;
+then Globals + the function's variables with Refs resolved; then the runtime's own, such as
+`AWS_LAMBDA_FUNCTION_NAME`) and its own module state. The first invocation in an environment loads
+the handler (the cold start); later ones reuse it (warm). Invocations of different functions, and
+of one function in different environments, run at the same time, up to the function's concurrency
+(`Template.concurrency`: ReservedConcurrentExecutions, else its SQS event sources'
+ScalingConfig.MaximumConcurrency, else `DEFAULT_CONCURRENCY`, a cap for this 2-core machine where
+Lambda's account limit is 1000). The function's `Timeout` is enforced: an invocation past it ends its
+environment and fails with `Sandbox.Timedout`; the next invocation cold-starts a new one.
 
-Invocations are serialized by one lock: `os.environ` is process-wide, so two
-functions cannot run at once with different environments. In AWS they would run
-concurrently, each in its own sandbox.
+Every invocation is logged (`invocations`: function, request id, start, duration, cold start with its
+init duration, the environment's pid, ok or the error).
 """
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import os
-import sys
 import threading
 import time
-import traceback
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from local.environments import EnvironmentSpec, ExecutionEnvironment, FunctionError, FunctionPool
 from local.template import ROOT, Template
 
+__all__ = ["DEFAULT_CONCURRENCY", "FunctionError", "Invocation", "Invoker"]
 
-class FunctionError(Exception):
-    """A handler failed; carries what Lambda reports as errorType and errorMessage."""
-
-    def __init__(self, function: str, error_type: str, error_message: str, stack: list[str] | None = None):
-        super().__init__(f"{function}: {error_type}: {error_message}")
-        self.function = function
-        self.error_type = error_type
-        self.error_message = error_message
-        self.stack = stack or []
+DEFAULT_CONCURRENCY = 4  # environments per function when the template sets no limit
 
 
 @dataclass(frozen=True)
@@ -53,43 +46,53 @@ class Invocation:
     cold_start: bool
     ok: bool
     error: str | None = None
-
-
-@dataclass
-class LambdaContext:
-    """The attributes and method of the Python runtime's context object."""
-
-    function_name: str
-    function_version: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    log_group_name: str
-    log_stream_name: str
-    deadline_ms: int
-    identity: Any = None
-    client_context: Any = None
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, self.deadline_ms - int(time.time() * 1000))
+    init_duration_ms: float | None = None  # the cold start's init (handler import), as Lambda reports it
+    environment: int | None = None  # the pid of the execution environment that ran it
 
 
 class Invoker:
-    """Loads and invokes the template's functions; one at a time (see the module docstring)."""
+    """Invokes the template's functions in pooled execution environments (see the module docstring)."""
 
-    def __init__(self, template: Template, refs: dict[str, str], root: Path = ROOT, history: int = 1000):
+    def __init__(
+        self,
+        template: Template,
+        refs: dict[str, str],
+        root: Path = ROOT,
+        history: int = 1000,
+        default_concurrency: int = DEFAULT_CONCURRENCY,
+    ):
         self.template = template
         self.refs = refs
         self.root = root
         self.region = str(template.resolve({"Ref": "AWS::Region"}))
         self.account = str(template.resolve({"Ref": "AWS::AccountId"}))
-        self._modules: dict[str, ModuleType] = {}
-        self._lock = threading.RLock()
+        self._preload: dict[str, tuple[str, ...]] = {}
+        self._pools = {
+            function: FunctionPool(
+                function,
+                template.concurrency(function, default_concurrency),
+                lambda generation, function=function: self._start_environment(function, generation),
+            )
+            for function in template.functions
+        }
         self._log: deque[Invocation] = deque(maxlen=history)
+        self._log_lock = threading.Lock()
+        self._environ_lock = threading.RLock()
 
     @property
     def invocations(self) -> list[Invocation]:
-        return list(self._log)
+        with self._log_lock:
+            return list(self._log)
+
+    def invocations_as_dicts(self, function: str | None = None) -> list[dict[str, Any]]:
+        return [asdict(i) for i in self.invocations if function is None or i.function == function]
+
+    def concurrency(self, function: str) -> int:
+        return self._pools[function].limit
+
+    def environments(self, function: str) -> int:
+        """How many execution environments `function` has now (idle, busy or starting)."""
+        return self._pools[function].size
 
     def environment(self, function: str) -> dict[str, str]:
         """The function's variables as Lambda would set them: the template's, plus the runtime's own."""
@@ -113,8 +116,10 @@ class Invoker:
 
     @contextmanager
     def function_environment(self, function: str) -> Iterator[None]:
-        """Hold the invocation lock with `function`'s environment applied to os.environ."""
-        with self._lock:
+        """`function`'s environment applied to this process's os.environ, for code that runs here
+        (the stack's set-up, test fixtures making tenants); handlers never run in this process.
+        Holders of this context run one at a time."""
+        with self._environ_lock:
             saved = dict(os.environ)
             os.environ.update(self.environment(function))
             try:
@@ -123,81 +128,87 @@ class Invoker:
                 os.environ.clear()
                 os.environ.update(saved)
 
+    def preload(self, function: str, *modules: str) -> None:
+        """Import `modules` in every new environment of `function` before its handler (tests inject
+        faults this way, as an exec wrapper would); no modules: none. Idle environments end, so the
+        next invocation cold-starts with them."""
+        self._preload[function] = tuple(modules)
+        self._pools[function].retire()
+
+    def stop(self) -> None:
+        """End every environment; invocations still running fail, new ones are refused."""
+        for pool in self._pools.values():
+            pool.close()
+
     def invoke(self, function: str, event: Any) -> Any:
         """Invoke synchronously; return the JSON-decoded result or raise FunctionError."""
-        fn = self.template.functions[function]
-        name = self.template.function_name(function)
+        pool = self._pools[function]
         request_id = str(uuid.uuid4())
-        payload = json.loads(json.dumps(event))  # the handler gets a copy, as over the wire
-        with self.function_environment(function):
-            cold_start = function not in self._modules
-            started = time.time()
-            context = LambdaContext(
-                function_name=name,
-                function_version="$LATEST",
-                invoked_function_arn=f"arn:aws:lambda:{self.region}:{self.account}:function:{name}",
-                memory_limit_in_mb=self.template.memory_size(function),
-                aws_request_id=request_id,
-                log_group_name=f"/aws/lambda/{name}",
-                log_stream_name=f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}",
-                deadline_ms=int(started * 1000) + fn.timeout * 1000,
-            )
-            try:
-                result = self._run(function, payload, context)
-                elapsed = time.time() - started
-                if elapsed > fn.timeout:
-                    raise FunctionError(
-                        function, "Sandbox.Timedout", f"Task timed out after {fn.timeout}.00 seconds"
-                    )
-            except FunctionError as error:
-                self._record(function, request_id, started, cold_start, error)
-                raise
-            self._record(function, request_id, started, cold_start, None)
-            return result
-
-    def _run(self, function: str, payload: Any, context: LambdaContext) -> Any:
+        started = time.time()
         try:
-            handler = self._handler(function)
-            result = handler(payload, context)
-        except Exception as exc:  # the runtime reports any exception as a function error
-            stack = traceback.format_exception(exc)
-            raise FunctionError(function, type(exc).__name__, str(exc), stack) from exc
+            env, cold_start = pool.acquire()
+        except FunctionError as error:  # init failed or timed out: the invocation fails
+            self._record(function, request_id, started, True, error)
+            raise
+        invoked = time.time()
         try:
-            return json.loads(json.dumps(result))
-        except (TypeError, ValueError) as exc:
-            raise FunctionError(
-                function, "Runtime.MarshalError", f"Unable to marshal response: {exc}"
-            ) from exc
+            result = env.invoke(event, self._context(function, request_id, env, invoked))
+        except FunctionError as error:
+            self._record(function, request_id, invoked, cold_start, error, env)
+            raise
+        finally:
+            pool.release(env)
+        self._record(function, request_id, invoked, cold_start, None, env)
+        return result
 
-    def _handler(self, function: str) -> Callable[[Any, LambdaContext], Any]:
+    def _context(self, function: str, request_id: str, env: ExecutionEnvironment, invoked: float) -> dict:
+        name = self.template.function_name(function)
+        return {
+            "function_name": name,
+            "function_version": "$LATEST",
+            "invoked_function_arn": f"arn:aws:lambda:{self.region}:{self.account}:function:{name}",
+            "memory_limit_in_mb": self.template.memory_size(function),
+            "aws_request_id": request_id,
+            "log_group_name": f"/aws/lambda/{name}",
+            "log_stream_name": env.spec.variables["AWS_LAMBDA_LOG_STREAM_NAME"],
+            "deadline_ms": int(invoked * 1000) + env.spec.timeout * 1000,
+        }
+
+    def _start_environment(self, function: str, generation: int) -> ExecutionEnvironment:
         fn = self.template.functions[function]
-        module_file, _, attribute = fn.handler.rpartition(".")
-        if function not in self._modules:
-            path = self.root / fn.code_uri / f"{module_file.replace('.', '/')}.py"
-            module_name = f"_local_lambda_{fn.name}_{module_file.replace('.', '_')}"
-            spec = importlib.util.spec_from_file_location(module_name, path)
-            if spec is None or spec.loader is None:
-                raise ImportError(f"Runtime.ImportModuleError: cannot load {path}")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[module_name] = module
-            spec.loader.exec_module(module)
-            self._modules[function] = module
-        return getattr(self._modules[function], attribute)
+        stream = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        with self._environ_lock:  # not while function_environment has swapped it
+            inherited = dict(os.environ)
+        spec = EnvironmentSpec(
+            function=function,
+            task_root=str(self.root / fn.code_uri),
+            layers=[str(self.root / path) for path in self.template.layer_paths(function)],
+            handler=fn.handler,
+            variables=inherited | self.environment(function) | {"AWS_LAMBDA_LOG_STREAM_NAME": stream},
+            timeout=fn.timeout,
+            preload=self._preload.get(function, ()),
+        )
+        return ExecutionEnvironment(spec, generation).start()
 
     def _record(
-        self, function: str, request_id: str, started: float, cold_start: bool, error: FunctionError | None
+        self,
+        function: str,
+        request_id: str,
+        started: float,
+        cold_start: bool,
+        error: FunctionError | None,
+        env: ExecutionEnvironment | None = None,
     ) -> None:
-        self._log.append(
-            Invocation(
-                function=function,
-                request_id=request_id,
-                started_at=datetime.fromtimestamp(started, UTC).isoformat(),
-                duration_ms=round((time.time() - started) * 1000, 1),
-                cold_start=cold_start,
-                ok=error is None,
-                error=f"{error.error_type}: {error.error_message}" if error else None,
-            )
+        invocation = Invocation(
+            function=function,
+            request_id=request_id,
+            started_at=datetime.fromtimestamp(started, UTC).isoformat(),
+            duration_ms=round((time.time() - started) * 1000, 1),
+            cold_start=cold_start,
+            ok=error is None,
+            error=f"{error.error_type}: {error.error_message}" if error else None,
+            init_duration_ms=env.init_ms if env and cold_start else None,
+            environment=env.pid if env else None,
         )
-
-    def invocations_as_dicts(self, function: str | None = None) -> list[dict[str, Any]]:
-        return [asdict(i) for i in self._log if function is None or i.function == function]
+        with self._log_lock:
+            self._log.append(invocation)

@@ -1,9 +1,12 @@
-"""The Lambda SQS event source mapping, locally: one polling thread per SQS event in the template.
+"""The Lambda SQS event source mapping, locally: a poller per SQS event in the template.
 
-Each thread long-polls its queue on moto server, hands at most BatchSize
-messages to the function as the Lambda SQS event, deletes what succeeded and
-makes what failed visible again. Failure rules are Lambda's:
-- the function raised: the whole batch failed, nothing is deleted;
+Each poller long-polls its queue on moto server and hands at most BatchSize messages to the
+function as the Lambda SQS event, each batch in a thread of its own, so that up to the source's
+concurrency batches are in flight at once: the event's `ScalingConfig.MaximumConcurrency`, never
+more than the function's concurrency (`Invoker.concurrency`), which is the cap without it. It
+receives a next batch only while fewer are in flight, as Lambda's pollers scale. After the function
+answers it deletes what succeeded and makes what failed visible again. Failure rules are Lambda's:
+- the function raised (or timed out): the whole batch failed, nothing is deleted;
 - ReportBatchItemFailures: everything but `batchItemFailures` is deleted; an
   item without a valid itemIdentifier of this batch fails the whole batch;
 - otherwise: a normal return deletes the whole batch.
@@ -86,7 +89,7 @@ def failed_ids(source: QueueSource, batch_ids: list[str], result: Any) -> set[st
 
 
 class QueuePump:
-    """Threads that feed the template's SQS event sources to their functions."""
+    """Pollers that feed the template's SQS event sources to their functions, batches concurrently."""
 
     def __init__(
         self,
@@ -103,10 +106,28 @@ class QueuePump:
         self.region = str(template.resolve({"Ref": "AWS::Region"}))
         self.sqs = client("sqs", sqs_endpoint, self.region)
         self._stop = threading.Event()
+        self._slots = {
+            source: threading.BoundedSemaphore(self.concurrency(source)) for source in template.queue_sources
+        }
+        self._in_flight: dict[QueueSource, int] = {source: 0 for source in template.queue_sources}
+        self._peak: dict[QueueSource, int] = {source: 0 for source in template.queue_sources}
+        self._count_lock = threading.Lock()
         self._threads = [
             threading.Thread(target=self._run, args=(source,), name=f"pump-{source.function}", daemon=True)
             for source in template.queue_sources
         ]
+
+    def concurrency(self, source: QueueSource) -> int:
+        """Batches of `source` in flight at most: its MaximumConcurrency, capped by the function's."""
+        function_limit = self.invoker.concurrency(source.function)
+        return min(source.maximum_concurrency or function_limit, function_limit)
+
+    def peak_concurrency(self, function: str) -> int:
+        """The most batches of `function`'s event sources that were in flight at once so far."""
+        with self._count_lock:
+            return max(
+                (peak for source, peak in self._peak.items() if source.function == function), default=0
+            )
 
     def start(self) -> QueuePump:
         for thread in self._threads:
@@ -114,39 +135,65 @@ class QueuePump:
         return self
 
     def stop(self) -> None:
+        """Stop receiving; batches in flight end with the invoker's environments (stopped after this)."""
         self._stop.set()
         for thread in self._threads:
             if thread.ident is not None:
                 thread.join(WAIT_SECONDS + 10)
 
     def _run(self, source: QueueSource) -> None:
+        slots = self._slots[source]
         while not self._stop.is_set():
+            if not slots.acquire(timeout=WAIT_SECONDS):  # as many batches in flight as allowed
+                continue
             try:
-                self.poll_once(source)
+                batch = self.receive(source)
             except Exception:  # keep polling, as the event source mapping does
+                slots.release()
                 log.exception("polling %s for %s failed", source.queue, source.function)
                 self._stop.wait(1)
+                continue
+            if not batch:
+                slots.release()
+                continue
+            threading.Thread(
+                target=self._deliver_and_release,
+                args=(source, batch),
+                name=f"batch-{source.function}",
+                daemon=True,
+            ).start()
 
-    def poll_once(self, source: QueueSource) -> int:
-        """Receive one batch and deliver it; returns the number of messages delivered."""
-        url = self.refs[source.queue]
-        messages = self.sqs.receive_message(
-            QueueUrl=url,
+    def _deliver_and_release(self, source: QueueSource, messages: list[dict[str, Any]]) -> None:
+        with self._count_lock:
+            self._in_flight[source] += 1
+            self._peak[source] = max(self._peak[source], self._in_flight[source])
+        try:
+            self.deliver(source, messages)
+        except Exception:
+            log.exception("delivering a batch of %s to %s failed", source.queue, source.function)
+        finally:
+            with self._count_lock:
+                self._in_flight[source] -= 1
+            self._slots[source].release()
+
+    def receive(self, source: QueueSource) -> list[dict[str, Any]]:
+        return self.sqs.receive_message(
+            QueueUrl=self.refs[source.queue],
             MaxNumberOfMessages=min(source.batch_size, MAX_MESSAGES_PER_RECEIVE),
             WaitTimeSeconds=WAIT_SECONDS,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
-        if not messages:
-            return 0
+
+    def deliver(self, source: QueueSource, messages: list[dict[str, Any]]) -> None:
+        """Invoke the function with the batch, then delete what succeeded and retry what failed."""
         records = [to_record(m, self.refs[f"{source.queue}.Arn"], self.region) for m in messages]
         batch_ids = [m["MessageId"] for m in messages]
         try:
             failed = failed_ids(source, batch_ids, self.invoker.invoke(source.function, {"Records": records}))
         except FunctionError:
             failed = set(batch_ids)
-        self._settle(url, messages, failed)
-        return len(messages)
+        self._settle(self.refs[source.queue], messages, failed)
 
     def _settle(self, url: str, messages: list[dict[str, Any]], failed: set[str]) -> None:
         done = [m for m in messages if m["MessageId"] not in failed]

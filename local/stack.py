@@ -157,6 +157,7 @@ class LocalStack:
         self.refs = provision(self.template, dynamodb.endpoint_url, moto.endpoint_url)
         reset_layer_container()
         self.invoker = Invoker(self.template, self.refs)
+        exit_stack.callback(self.invoker.stop)  # after the pump, scheduler and gateway; before moto
         self.api_key = self._demo_api_key()
 
         sandboxes: dict[str, ServerThread] = {}
@@ -268,15 +269,24 @@ class LocalStack:
         ]
         rows += [(f"schedule {fn}", f"every {seconds:g} s") for fn, seconds in self.scheduler.rates.items()]
         rows += [
-            (f"queue {s.queue} -> {s.function}", f"batches of {s.batch_size}")
+            (
+                f"queue {s.queue} -> {s.function}",
+                f"batches of {s.batch_size}, {self.pump.concurrency(s)} at once",
+            )
             for s in self.template.queue_sources
         ]
+        rows += [
+            (f"function {fn}", f"up to {self.invoker.concurrency(fn)} execution environments")
+            for fn in self.template.functions
+        ]
         if self.oauth_client:
-            rows.append((
-                "OAuth client (Connect with Zoho)",
-                f"{self.oauth_client['client_id']} in {self.oauth_client['secret_name']}, "
-                f"redirect URI {self.oauth_client['redirect_uris'][0]}",
-            ))
+            rows.append(
+                (
+                    "OAuth client (Connect with Zoho)",
+                    f"{self.oauth_client['client_id']} in {self.oauth_client['secret_name']}, "
+                    f"redirect URI {self.oauth_client['redirect_uris'][0]}",
+                )
+            )
         rows.append(("demo API key", self.api_key + (f"  (in {self.key_file})" if self.key_file else "")))
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"  {name.ljust(width)}  {where}" for name, where in rows)
@@ -297,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("local").setLevel(logging.INFO)
     # Printed by Powertools on every invocation that records no metric; noise on a console.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
+    os.environ["PYTHONWARNINGS"] = "ignore:No application metrics to publish"  # the environments' too
 
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -309,7 +320,9 @@ def main(argv: list[str] | None = None) -> int:
     with LocalStack(**options) as stack:
         print(f"crmsync local stack is up:\n{stack.describe()}", flush=True)
         where = f" (also in {stack.key_file})" if stack.key_file else ""
-        print(f"Open the console at {stack.console_url} and sign in with the demo API key{where}.", flush=True)
+        print(
+            f"Open the console at {stack.console_url} and sign in with the demo API key{where}.", flush=True
+        )
         print("Ctrl-C stops everything.", flush=True)
         while not stopping.wait(1):
             pass

@@ -32,6 +32,7 @@ class QueueSource:
     queue: str  # logical id of the AWS::SQS::Queue
     batch_size: int
     report_batch_item_failures: bool
+    maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency: batches in flight at once
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class FunctionDef:
     handler: str
     timeout: int
     environment: dict[str, Any] = field(default_factory=dict)
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions
 
     @property
     def name(self) -> str:
@@ -144,6 +146,7 @@ class Template:
                 handler=props["Handler"],
                 timeout=int(props.get("Timeout", globals_fn.get("Timeout", 3))),
                 environment=env,
+                reserved_concurrency=_optional_int(self.resolve(props.get("ReservedConcurrentExecutions"))),
             )
         return out
 
@@ -184,10 +187,33 @@ class Template:
                 function=fn,
                 queue=self._logical_id_of(props["Queue"]),
                 batch_size=int(props.get("BatchSize", 10)),
-                report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                report_batch_item_failures="ReportBatchItemFailures"
+                in props.get("FunctionResponseTypes", []),
+                maximum_concurrency=_optional_int(
+                    self.resolve(props.get("ScalingConfig", {}).get("MaximumConcurrency"))
+                ),
             )
             for fn, props in self._events("SQS")
         ]
+
+    def layer_paths(self, function: str) -> list[str]:
+        """The ContentUri of each layer of `function` (Globals' then its own), in the template's order."""
+        globals_fn = self.doc.get("Globals", {}).get("Function", {})
+        props = self.resources[function]["Properties"]
+        layers = [*globals_fn.get("Layers", []), *props.get("Layers", [])]
+        return [
+            str(self.resources[self._logical_id_of(layer)]["Properties"]["ContentUri"]).rstrip("/")
+            for layer in layers
+        ]
+
+    def concurrency(self, function: str, default: int) -> int:
+        """How many execution environments `function` may have at once: its ReservedConcurrentExecutions,
+        else the largest ScalingConfig.MaximumConcurrency of its SQS event sources, else `default`."""
+        reserved = self.functions[function].reserved_concurrency
+        if reserved is not None:
+            return reserved
+        caps = [s.maximum_concurrency for s in self.queue_sources if s.function == function]
+        return max((cap for cap in caps if cap is not None), default=default)
 
     @cached_property
     def schedules(self) -> list[Schedule]:
@@ -261,7 +287,7 @@ class Template:
         """Resolve Ref / Sub / GetAtt against parameters and `refs` (logical id -> value)."""
         refs = refs or {}
         if isinstance(value, dict) and len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self._ref(arg, refs)
             if key == "Fn::Sub":
@@ -287,9 +313,13 @@ class Template:
     @staticmethod
     def _logical_id_of(value: Any) -> str:
         if isinstance(value, dict):
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Fn::GetAtt":
                 return (arg if isinstance(arg, str) else arg[0]).split(".")[0]
             if key == "Ref":
                 return arg.split(".")[0]  # SAM's `!Ref Function.Alias` names the function's alias
         raise ValueError(f"expected !Ref or !GetAtt, got {value!r}")
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -45,7 +45,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Schemes that load nothing from the network (inline images, blobs, the empty page).
 LOCAL_SCHEMES = {"data", "blob", "about"}
 # `expect(...)` waits up to 5 s by default. `make test` runs a worker per core beside these tests, and
-# the local stack runs one function at a time, so a page waiting on the API gets more time.
+# a function's first call cold-starts its execution environment, so a page waiting on the API gets more time.
 expect.set_options(timeout=10_000)
 
 

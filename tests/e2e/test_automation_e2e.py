@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from crmsync.domain.automation import invoice_reference, quote_reference
-from crmsync.services.automation import create_once
 from tests.e2e.sandbox_api import auth, connect_body, seed, wait_for
 
 pytestmark = pytest.mark.stack
@@ -192,20 +191,18 @@ def test_a_sent_invoice_is_left_alone_when_the_deal_is_lost(world):
 
 
 # ------------------------------------------------------------------ exactly once through a crash
-def test_a_worker_crash_after_the_create_leaves_one_invoice(world, monkeypatch):
-    real_complete, crashed = create_once.CreateOnce.complete, []
-
-    def crash_once(self, claim, record, kind, reason=None):
-        if kind == "invoices" and not crashed:
-            crashed.append(record.id)
-            raise RuntimeError("simulated crash after the invoice was created")
-        return real_complete(self, claim, record, kind, reason)
-
-    monkeypatch.setattr(create_once.CreateOnce, "complete", crash_once)
-    deal_id = world.new_deal("Crash after create", stage="Closed Won")
-    wait_for(lambda: ("create_invoice", "created") in world.deal_entries(deal_id), what="recovered invoice")
+def test_a_worker_crash_after_the_create_leaves_one_invoice(world, monkeypatch, tmp_path):
+    monkeypatch.setenv("E2E_FAULT_DIR", str(tmp_path))  # the environments started from now on inherit it
+    world.stack.invoker.preload("TriggerAutomationFunction", "tests.e2e.faults")
+    try:
+        deal_id = world.new_deal("Crash after create", stage="Closed Won")
+        wait_for(
+            lambda: ("create_invoice", "created") in world.deal_entries(deal_id), what="recovered invoice"
+        )
+    finally:
+        world.stack.invoker.preload("TriggerAutomationFunction")
     [invoice] = world.documents("invoices", invoice_reference(deal_id, 1))
-    assert crashed == [invoice["invoice_id"]]
+    assert (tmp_path / "crashed").read_text() == invoice["invoice_id"]
 
 
 # ------------------------------------------------------------------ refusals
