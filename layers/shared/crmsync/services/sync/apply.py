@@ -338,9 +338,12 @@ class Applier:
 
 
 def _after_writes(ctx: PlanContext, mapping: Mapping, source: SourceRecord, written: dict[Side, Written]) -> Mapping:
-    """The mapping with the versions now on each side: the source's as read, the written side's as
-    answered (and its hash from the answer when the answer is the whole record)."""
-    changes: dict[str, Any] = {f"{source.side.value}_modified": source.modified}
+    """The mapping with the versions now on each side: the source's as read (a read without one keeps
+    the version recorded before), the written side's as answered (and its hash from the answer when
+    the answer is the whole record)."""
+    changes: dict[str, Any] = {}
+    if source.modified is not None:
+        changes[f"{source.side.value}_modified"] = source.modified
     for side, result in written.items():
         if result.modified is not None:
             changes[f"{side.value}_modified"] = result.modified
