@@ -19,7 +19,7 @@ from crmsync.contracts.connect import OAuthGrantIn, ReauthorizeIn
 from crmsync.contracts.queues import DealEventMessage
 from crmsync.domain.errors import ConflictError, InvalidFieldsError
 from crmsync.domain.models import Integration, IntegrationState, ModuleStatus
-from crmsync.domain.sync_state import RunProgress, SyncRun
+from crmsync.domain.sync_state import SyncRun
 from crmsync.observability import logger, metrics
 from crmsync.ports.errors import AuthorizationExpired, NotFound
 from crmsync.ports.secrets import IntegrationCredentials, OAuthCredentials
@@ -126,13 +126,7 @@ def _resume_held_runs(deps: Deps, integration_id: str) -> None:
 
 def hold_run(deps: Deps, run: SyncRun) -> None:
     """The run stays at its step, saying it waits for re-authorization; `reauthorize` queues it again."""
-    at = deps.clock()
-    progress = run.progress or RunProgress(phase=str(run.phase or ""), updated_at=at)
-    held = progress.model_copy(update={"waiting_for": WAITING_FOR, "waiting_until": None, "eta_seconds": None})
-    try:
-        deps.store.save_run_step(run.model_copy(update={"progress": held}), expected_step=run.step)
-    except ConflictError:
-        pass  # another delivery moved the run on meanwhile
+    runs.mark_waiting(deps.store, run, WAITING_FOR, None, deps.clock())
 
 
 def hold_deal_event(deps: Deps, message: DealEventMessage) -> None:

@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from crmsync.domain.errors import ConflictError
-from crmsync.domain.sync_state import RunProgress, SyncRun
+from crmsync.domain.sync_state import SyncRun
 from crmsync.observability import logger, metrics
 from crmsync.ports.errors import DailyLimitReached
 from crmsync.services.deps import Deps
@@ -30,17 +29,8 @@ def wait_for_budget(deps: Deps, run: SyncRun, spent: DailyLimitReached) -> None:
     seconds = spent.retry_after if spent.retry_after and spent.retry_after > 0 else DEFAULT_WAIT_S
     until = at + timedelta(seconds=seconds)
     whose = "the CRM's credits" if spent.system == "crm" else "the inventory's daily calls"
-    progress = run.progress or RunProgress(phase=str(run.phase or ""), updated_at=at)
-    waiting = run.model_copy(
-        update={
-            "progress": progress.model_copy(
-                update={"waiting_until": until, "waiting_for": whose, "eta_seconds": None}
-            )
-        }
-    )
-    try:
-        deps.store.save_run_step(waiting, expected_step=run.step)
-    except ConflictError:
+    waiting = runs.mark_waiting(deps.store, run, whose, until, at)
+    if waiting is None:
         return  # another delivery of this step moved the run on
     metrics.add_metric(
         name="VendorBudgetWaitSeconds", unit="Seconds", value=seconds

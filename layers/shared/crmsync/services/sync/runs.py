@@ -25,7 +25,7 @@ from crmsync.domain.models import (
     Trigger,
     time_sortable_id,
 )
-from crmsync.domain.sync_state import SyncRun
+from crmsync.domain.sync_state import RunProgress, SyncRun
 from crmsync.observability import logger, metrics
 from crmsync.ports.queue import MessageQueue
 from crmsync.ports.store import Store
@@ -127,6 +127,19 @@ def claim_step(store: Store, run: SyncRun, at: datetime) -> bool:
     """Whether this worker may do the run's current step: one worker per step at a time, however
     often its message is delivered; a worker that died frees it after `STEP_LEASE`."""
     return store.claim_run_step(run, at=at, until=at + STEP_LEASE)
+
+
+def mark_waiting(store: Store, run: SyncRun, waiting_for: str, until: datetime | None, at: datetime) -> SyncRun | None:
+    """Stores the run at its step, its progress saying what it waits for (and until when, if known);
+    None when another delivery of the step moved the run on meanwhile."""
+    shown = run.progress or RunProgress(phase=str(run.phase or ""), updated_at=at)
+    update = {"waiting_until": until, "waiting_for": waiting_for, "eta_seconds": None}
+    waiting = run.model_copy(update={"progress": shown.model_copy(update=update)})
+    try:
+        store.save_run_step(waiting, expected_step=run.step)
+    except ConflictError:
+        return None
+    return waiting
 
 
 def message_for(run: SyncRun) -> SyncMessage:
