@@ -60,8 +60,15 @@ class Invoker:
         root: Path = ROOT,
         history: int = 1000,
         default_concurrency: int = DEFAULT_CONCURRENCY,
+        env_vars: dict[str, dict[str, str]] | None = None,
+        concurrency: dict[str, int] | None = None,
     ):
+        """`env_vars`: variables over the template's, in the shape of `sam local --env-vars`
+        (`{"Parameters": {...}}` for every function, `{"<LogicalId>": {...}}` for one; unlike SAM, a
+        variable the template does not declare is set too). `concurrency`: a function's concurrency
+        instead of the template's (a benchmark's "4 sync workers")."""
         self.template = template
+        self.env_vars = env_vars or {}
         self.refs = refs
         self.root = root
         self.region = str(template.resolve({"Ref": "AWS::Region"}))
@@ -70,7 +77,7 @@ class Invoker:
         self._pools = {
             function: FunctionPool(
                 function,
-                template.concurrency(function, default_concurrency),
+                (concurrency or {}).get(function) or template.concurrency(function, default_concurrency),
                 lambda generation, function=function: self._start_environment(function, generation),
             )
             for function in template.functions
@@ -99,6 +106,7 @@ class Invoker:
         fn = self.template.functions[function]
         name = self.template.function_name(function)
         env = {key: str(self.template.resolve(value, self.refs)) for key, value in fn.environment.items()}
+        env |= self.env_vars.get("Parameters", {}) | self.env_vars.get(function, {})
         env.update(
             AWS_LAMBDA_FUNCTION_NAME=name,
             AWS_LAMBDA_FUNCTION_VERSION="$LATEST",

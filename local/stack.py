@@ -70,7 +70,8 @@ class LocalStack:
     `in_memory=True` keeps DynamoDB in memory and writes nothing to disk (tests,
     demo); otherwise DynamoDB data and a snapshot of the secrets live under
     `data_dir` and survive a restart. `free_ports=True` takes free ports for
-    everything, so it never clashes with a running `make dev`.
+    everything, so it never clashes with a running `make dev`. `env_vars` and `concurrency` go to
+    the `Invoker` (a benchmark's scaled vendor limits, its number of sync workers).
     """
 
     def __init__(
@@ -85,6 +86,9 @@ class LocalStack:
         schedule_seconds: float | None = None,
         retry_delay: int = 2,
         sandboxes: bool = True,
+        env_vars: dict[str, dict[str, str]] | None = None,
+        concurrency: dict[str, int] | None = None,
+        invocation_history: int = 1000,
     ):
         self.ports = {name: 0 for name in DEFAULT_PORTS} if free_ports else DEFAULT_PORTS | (ports or {})
         self.in_memory = in_memory
@@ -94,6 +98,9 @@ class LocalStack:
         self.schedule_seconds = schedule_seconds
         self.retry_delay = retry_delay
         self.with_sandboxes = sandboxes
+        self.invocation_history = invocation_history  # how many of the latest `invocations` are kept
+        self.env_vars = env_vars
+        self.concurrency = concurrency
         self.endpoints: dict[str, str] = {}
         self.refs: dict[str, str] = {}
         self.api_key = ""
@@ -156,7 +163,13 @@ class LocalStack:
 
         self.refs = provision(self.template, dynamodb.endpoint_url, moto.endpoint_url)
         reset_layer_container()
-        self.invoker = Invoker(self.template, self.refs)
+        self.invoker = Invoker(
+            self.template,
+            self.refs,
+            history=self.invocation_history,
+            env_vars=self.env_vars,
+            concurrency=self.concurrency,
+        )
         exit_stack.callback(self.invoker.stop)  # after the pump, scheduler and gateway; before moto
         self.api_key = self._demo_api_key()
 

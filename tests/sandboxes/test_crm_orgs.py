@@ -184,3 +184,32 @@ def test_twenty_orgs_are_added_quickly_each_with_its_own_client(first: CrmApi, c
     assert len({s["org_id"] for s in seeds} | {first.seed["org_id"]}) == 21
     assert len({s["client_id"] for s in seeds}) == 20
     assert all(len(s["ids"]["Accounts"]) == 50 for s in seeds)
+
+
+# --- what a benchmark reads without spending an org's credits (issue 13, point 8) ---------------
+
+
+def test_records_of_an_org_are_listed_without_spending_its_credits(control: httpx.Client) -> None:
+    org = _add(control, {"generate": {"Accounts": 3}})
+    path = f"/_sandbox/orgs/{org.seed['org_id']}"
+    listed = control.get(f"{path}/records/Accounts").json()["data"]
+    assert sorted(a["Account_Name"] for a in listed) == [f"Bulk Account {n:06d}" for n in (1, 2, 3)]
+    assert control.get(f"{path}/limits").json()["limits"]["credits_used"] == 0
+    assert control.get(f"{path}/records/Nope").status_code == 404
+    assert control.get("/_sandbox/orgs/1/records/Accounts").status_code == 404
+
+
+def test_429_answers_are_counted_by_cause_and_token_issues_per_refresh_token(control: httpx.Client) -> None:
+    org = _add(control, {"limits": {"credits_per_day": 1, "access_tokens_per_window": 2}})
+    assert [org.get("/org").status_code for _ in range(3)] == [200, 429, 429]
+    limits = control.get(f"/_sandbox/orgs/{org.seed['org_id']}/limits").json()["limits"]
+    assert limits["refused"] == {"credits": 2, "concurrency": 0}
+    assert [refresh(str(control.base_url), org.seed).status_code for _ in range(2)] == [200, 400]
+    issued = [
+        entry
+        for entry in control.get("/_sandbox/oauth/refreshes").json()["refresh_tokens"]
+        if entry["org_id"] == org.seed["org_id"]
+    ]
+    assert issued == [
+        {"client_id": org.seed["client_id"], "peak_in_window": 2, "refused": 1, "org_id": org.seed["org_id"]}
+    ]

@@ -173,6 +173,8 @@ def test_organization_limits_and_plan_are_set_and_reported_by_the_control_endpoi
         "per_day": 10_000,
         "used_today": 1,
         "remaining_today": 9_999,
+        "peak_window_calls": 1,
+        "refused": {"minute": 0, "day": 0},
     }
     changed = control.put(path, json={"plan_name": "free", "per_minute": 7}).json()
     assert (changed["plan_name"], changed["per_day"], changed["per_minute"]) == ("FREE", 1000, 7)
@@ -295,3 +297,39 @@ def test_organization_parameter_is_read_as_organization_id(control: httpx.Client
     api = _org(control)
     reply = api.http.get("/inventory/v1/contacts/", params={"organization": api.organization_id})
     assert reply.status_code == 200 and reply.json()["code"] == 0
+
+
+# --- what a benchmark reads without spending the organization's calls (issue 13, point 8) -------
+
+
+def test_limits_show_the_most_calls_in_any_window_and_the_429_answers_by_code(
+    control: httpx.Client, clock: FakeClock
+) -> None:
+    api = _org(control, limits={"per_minute": 3, "window_seconds": 10})
+    statuses = []
+    for step in (0, 4, 9, 9, 11, 12):  # fixed windows [0, 10) and [11, 21)
+        clock.now = START + step
+        statuses.append(api.get("/items").status_code)
+    assert statuses == [200, 200, 200, 429, 200, 200]
+    seen = control.get(f"/_sandbox/organizations/{api.organization_id}/limits").json()
+    assert seen["peak_window_calls"] == 4  # 4, 9, 11 and 12 within 10 s: a fixed window lets that through
+    assert seen["refused"] == {"minute": 1, "day": 0}
+
+
+def test_records_are_listed_without_counting_and_token_issues_per_refresh_token(
+    control: httpx.Client,
+) -> None:
+    api = _org(control, generate={"items": 2})
+    listed = control.get(f"/_sandbox/organizations/{api.organization_id}/records/items").json()["items"]
+    assert sorted(i["sku"] for i in listed) == ["GEN-00001", "GEN-00002"]
+    assert control.get(f"/_sandbox/organizations/{api.organization_id}/limits").json()["used_today"] == 0
+    assert control.get(f"/_sandbox/organizations/{api.organization_id}/records/nope").status_code == 404
+    refreshes = control.get("/_sandbox/oauth/refreshes").json()["refresh_tokens"]
+    assert [r for r in refreshes if r["client_id"] == api.seed["client_id"]] == [
+        {
+            "client_id": api.seed["client_id"],
+            "organization_ids": [api.organization_id],
+            "peak_in_window": 1,
+            "refused": 0,
+        }
+    ]

@@ -2,7 +2,9 @@
 
 `POST /_sandbox/seed` replaces the data of the default org (or of `?org_id=`); `POST /_sandbox/orgs`
 adds an org with its own credentials; `GET /_sandbox/orgs` lists them; `GET|PUT
-/_sandbox/orgs/{org_id}/limits` shows or changes one org's limits and edition.
+/_sandbox/orgs/{org_id}/limits` shows or changes one org's limits and edition (and its 429 answers by
+cause); `GET /_sandbox/orgs/{org_id}/records/{module}` lists a module's records without spending
+credits; `GET /_sandbox/oauth/refreshes` shows access tokens issued per refresh token.
 """
 
 from __future__ import annotations
@@ -62,6 +64,33 @@ async def list_orgs(request: Request) -> Response:
     return JSONResponse({"orgs": orgs(request).describe()})
 
 
+async def refreshes(request: Request) -> Response:
+    """Token issuance per refresh token, every org's (for benchmarks: within the vendor's limit?)."""
+    return JSONResponse(
+        {
+            "refresh_tokens": [
+                entry | {"org_id": org.data.org.id}
+                for org in orgs(request).all()
+                for entry in org.oauth.refreshes()
+            ]
+        }
+    )
+
+
+async def org_records(request: Request) -> Response:
+    """Every record of one module of an org, as the API renders it, without spending its credits
+    (for a test or benchmark that checks the outcome)."""
+    try:
+        org = orgs(request).get(request.path_params["org_id"])
+    except UnknownOrg as exc:
+        return JSONResponse({"error": str(exc)}, status_code=404)
+    module = request.path_params["module"]
+    records = org.data.store.records.get(module)
+    if records is None:
+        return JSONResponse({"error": f"unknown module {module}"}, status_code=404)
+    return JSONResponse({"data": [org.data.render_full(module, record) for record in records.values()]})
+
+
 async def org_limits(request: Request) -> Response:
     try:
         org = orgs(request).get(request.path_params["org_id"])
@@ -87,5 +116,7 @@ routes = [
     Route("/_sandbox/orgs", add_org, methods=["POST"]),
     Route("/_sandbox/orgs", list_orgs, methods=["GET"]),
     Route("/_sandbox/orgs/{org_id}/limits", org_limits, methods=["GET", "PUT"]),
+    Route("/_sandbox/orgs/{org_id}/records/{module}", org_records, methods=["GET"]),
+    Route("/_sandbox/oauth/refreshes", refreshes, methods=["GET"]),
     Route("/_sandbox/notifications", notifications, methods=["GET"]),
 ]

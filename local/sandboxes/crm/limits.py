@@ -73,6 +73,7 @@ class Gate:
         self.principal = principal
         self.budget = budget
         self.in_flight = 0
+        self.refused = {"credits": 0, "concurrency": 0}  # 429 answers by cause, for benchmarks
 
     @asynccontextmanager
     async def admit(self, scope: Scope) -> AsyncIterator[Response | None]:
@@ -91,11 +92,13 @@ class Gate:
             return
         per_day, concurrency = self.budget()
         if self.credits.used() >= per_day:
+            self.refused["credits"] += 1
             yield too_many_requests(
                 "You have reached the maximum number of API credits for the day"
             ).response()
             return
         if self.in_flight >= concurrency:
+            self.refused["concurrency"] += 1
             yield too_many_requests("The number of concurrent requests exceeds the allowed limit").response()
             return
         scope[PRINCIPAL] = principal

@@ -44,6 +44,8 @@ class RefreshGrant:
     scope: str | None  # None: a grant made on another sandbox's consent page (its scope is not known here)
     issued: list[datetime] = field(default_factory=list)
     access_tokens: list[str] = field(default_factory=list)
+    peak_in_window: int = 0  # the most access tokens issued in any 10 minutes
+    refused: int = 0  # refreshes refused for being over the limit
 
 
 @dataclass
@@ -160,11 +162,13 @@ class OAuthServer:
         now = self.clock()
         grant.issued = [t for t in grant.issued if now - t < TOKEN_WINDOW]
         if len(grant.issued) >= per_window:
+            grant.refused += 1
             raise OAuthFailure(
                 "Access Denied",
                 "You have made too many requests continuously. Please try again after some time.",
             )
         grant.issued.append(now)
+        grant.peak_in_window = max(grant.peak_in_window, len(grant.issued))
         token = opaque_token()
         self.access_tokens[token] = (refresh_token, now + timedelta(seconds=expires_in))
         grant.access_tokens.append(token)
@@ -177,6 +181,14 @@ class OAuthServer:
         issued = [t for t in self.refresh_tokens if t != self.seeded_refresh_token]
         for token in issued[: max(0, len(issued) - MAX_REFRESH_TOKENS)]:
             self.revoke(token)
+
+    def refreshes(self) -> list[dict[str, object]]:
+        """Per refresh token: its client, the most access tokens issued in any 10 minutes and the
+        refreshes refused (`GET /_sandbox/oauth/refreshes`)."""
+        return [
+            {"client_id": grant.client_id, "peak_in_window": grant.peak_in_window, "refused": grant.refused}
+            for grant in self.refresh_tokens.values()
+        ]
 
     def revoke(self, token: str) -> None:
         grant = self.refresh_tokens.pop(token, None)

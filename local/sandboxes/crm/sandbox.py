@@ -110,4 +110,5 @@ class CrmSandbox:
             "concurrency": concurrency,
             "credits_used": self.credits.used(),
             "edition": self.data.org.edition,
+            "refused": dict(self.gate.refused),
         }

@@ -1,5 +1,6 @@
-"""Inventory-only control routes: `POST /_sandbox/seed`, `POST /_sandbox/expire_tokens` and
-`GET|PUT /_sandbox/organizations/{organization_id}/limits`."""
+"""Inventory-only control routes: `POST /_sandbox/seed`, `POST /_sandbox/expire_tokens`,
+`GET|PUT /_sandbox/organizations/{organization_id}/limits`, `GET /_sandbox/organizations/{id}/records/{kind}`
+and `GET /_sandbox/oauth/refreshes`. None of them counts against an organization's limits."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from .demo import demo_request
 from .limits import OrgLimits
 from .seed import SeedError, SeedRequest, combine, seed
 from .store import SandboxState
+from .wire import with_times
+
+RECORD_KINDS = ("contacts", "items", "estimates", "salesorders", "invoices", "purchaseorders", "payments")
 
 
 def apply_seed(state: SandboxState, request: SeedRequest, base_url: str) -> dict[str, object]:
@@ -62,8 +66,30 @@ async def org_limits_endpoint(request: Request) -> Response:
     return JSONResponse(state.set_org_limits(org, change.model_dump(exclude_unset=True)))
 
 
+async def org_records_endpoint(request: Request) -> Response:
+    """Every record of one kind of an organization, as stored (datetimes in the wire format), for a
+    test or benchmark that checks the outcome without spending the organization's calls."""
+    state: SandboxState = request.app.state.sandbox
+    org_id, kind = request.path_params["organization_id"], request.path_params["kind"]
+    org = state.orgs.get(org_id)
+    if org is None:
+        return JSONResponse({"error": f"unknown organization_id {org_id}"}, 404)
+    if kind not in RECORD_KINDS:
+        return JSONResponse({"error": f"unknown kind {kind}; one of {', '.join(RECORD_KINDS)}"}, 404)
+    records = {"contacts": org.contacts, "items": org.items, "payments": org.payments}.get(kind)
+    stored = records if records is not None else org.kind_records(kind)
+    return JSONResponse({kind: [with_times(record, org.tz) for record in stored.values()]})
+
+
+async def refreshes_endpoint(request: Request) -> Response:
+    state: SandboxState = request.app.state.sandbox
+    return JSONResponse({"refresh_tokens": state.oauth.refreshes()})
+
+
 ROUTES = [
     Route("/_sandbox/seed", seed_endpoint, methods=["POST"]),
     Route("/_sandbox/expire_tokens", expire_tokens_endpoint, methods=["POST"]),
     Route("/_sandbox/organizations/{organization_id}/limits", org_limits_endpoint, methods=["GET", "PUT"]),
+    Route("/_sandbox/organizations/{organization_id}/records/{kind}", org_records_endpoint, methods=["GET"]),
+    Route("/_sandbox/oauth/refreshes", refreshes_endpoint, methods=["GET"]),
 ]

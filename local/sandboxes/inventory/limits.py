@@ -8,7 +8,8 @@ organization's own `per_day`, else the sandbox-wide `per_day`, else the cap of i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,6 +66,9 @@ class _Usage:
     window_count: int = 0
     day: date | None = None
     day_count: int = 0
+    recent: deque[float] = field(default_factory=deque)  # admitted calls of the last `window_seconds`
+    peak: int = 0  # the most admitted calls in any `window_seconds`, however aligned
+    refused: dict[str, int] = field(default_factory=lambda: {"minute": 0, "day": 0})
 
 
 class RateLimiter:
@@ -84,6 +88,7 @@ class RateLimiter:
         usage = self._current(org_id, now, tz)
         to_midnight = seconds_to_midnight(now, tz)
         if usage.day_count >= limits.per_day:
+            usage.refused["day"] += 1
             raise InventoryApiError(
                 Code.RATE_LIMIT_DAY,
                 "The API call for this organization has exceeded the maximum call rate limit of "
@@ -95,6 +100,7 @@ class RateLimiter:
             usage.window_start, usage.window_count = now, 0
         if usage.window_count >= limits.per_minute:
             window_reset = max(1, math.ceil(usage.window_start + limits.window_seconds - now))
+            usage.refused["minute"] += 1
             raise InventoryApiError(
                 Code.RATE_LIMIT_MINUTE,
                 "The request has been blocked as it has exceeded the maximum number of requests per "
@@ -105,10 +111,20 @@ class RateLimiter:
             )
         usage.window_count += 1
         usage.day_count += 1
+        usage.recent.append(now)
+        while usage.recent[0] <= now - limits.window_seconds:
+            usage.recent.popleft()
+        usage.peak = max(usage.peak, len(usage.recent))
         return _headers(limits.per_day, limits.per_day - usage.day_count, to_midnight)
 
     def used_today(self, org_id: str, now: float, tz: tzinfo) -> int:
         return self._current(org_id, now, tz).day_count
+
+    def observed(self, org_id: str) -> dict[str, object]:
+        """What a benchmark checks: the most calls admitted in any window (a sliding one, so however
+        a client aligns its own), and the 429 answers by kind (code 44 minute, code 45 day)."""
+        usage = self._usage.get(org_id, _Usage())
+        return {"peak_window_calls": usage.peak, "refused": dict(usage.refused)}
 
     def _current(self, org_id: str, now: float, tz: tzinfo) -> _Usage:
         usage = self._usage.setdefault(org_id, _Usage())

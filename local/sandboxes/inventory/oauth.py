@@ -35,6 +35,8 @@ class Grant:
     user_id: str
     org_ids: set[str]
     issued_at: deque[float] = field(default_factory=deque)
+    peak_in_window: int = 0  # the most access tokens issued in any 10 minutes
+    refused: int = 0  # refreshes refused for being over the limit
     seeded: bool = True
     every_org: bool = False
     scope: str | None = None
@@ -169,12 +171,14 @@ class OAuthRegistry:
         while grant.issued_at and grant.issued_at[0] <= now - TOKEN_WINDOW_SECONDS:
             grant.issued_at.popleft()
         if len(grant.issued_at) >= limits.tokens_per_refresh_token:
+            grant.refused += 1
             raise OAuthError(
                 "Access Denied",
                 "You have made too many requests continuously. Please try again after some time.",
                 400,
             )
         grant.issued_at.append(now)
+        grant.peak_in_window = max(grant.peak_in_window, len(grant.issued_at))
         token = AccessToken(
             f"1000.{secrets.token_hex(16)}.{secrets.token_hex(16)}",
             refresh_token,
@@ -189,6 +193,19 @@ class OAuthRegistry:
         if self._grants.pop(token, None) is not None:
             self._tokens = {k: v for k, v in self._tokens.items() if v.refresh_token != token}
         self._tokens.pop(token, None)
+
+    def refreshes(self) -> list[dict[str, object]]:
+        """Per refresh token: its client, organizations, the most access tokens issued in any
+        10 minutes and the refreshes refused (`GET /_sandbox/oauth/refreshes`)."""
+        return [
+            {
+                "client_id": grant.client_id,
+                "organization_ids": sorted(grant.org_ids),
+                "peak_in_window": grant.peak_in_window,
+                "refused": grant.refused,
+            }
+            for grant in self._grants.values()
+        ]
 
     def expire_all(self) -> int:
         """Forget every access token (refresh tokens stay valid); returns how many there were."""

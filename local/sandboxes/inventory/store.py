@@ -101,6 +101,7 @@ class SandboxState:
             "per_day": in_force.per_day,
             "used_today": used,
             "remaining_today": max(0, in_force.per_day - used),
+            **self.limiter.observed(org.organization_id),
         }
 
     def org_for(self, raw: str | None, grant: Grant) -> OrgData:
