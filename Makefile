@@ -143,6 +143,7 @@ bench: setup $(SAM_VENV)/.installed
 	$(PY) -m bench.planning_core
 	$(PY) -m bench.sync_calls
 	$(PY) -m bench.automation_latency
+	$(PY) -m bench.webhook_intake
 
 clean-local:
 	rm -rf .local-data .local

@@ -71,11 +71,15 @@ def aws() -> Iterator[dict[str, str]]:
     with DynamoDBLocal(in_memory=True) as dynamodb, MotoServer(port=0) as moto:
         os.environ.update(
             AWS_DEFAULT_REGION=str(template.resolve({"Ref": "AWS::Region"})),
-            AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
+            AWS_ACCESS_KEY_ID="local",
+            AWS_SECRET_ACCESS_KEY="local",
             AWS_ENDPOINT_URL_DYNAMODB=dynamodb.endpoint_url,
-            AWS_ENDPOINT_URL_SQS=moto.endpoint_url, AWS_ENDPOINT_URL_SECRETS_MANAGER=moto.endpoint_url,
-            POWERTOOLS_SERVICE_NAME="crmsync", POWERTOOLS_METRICS_NAMESPACE="CrmSyncBench",
-            POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING",
+            AWS_ENDPOINT_URL_SQS=moto.endpoint_url,
+            AWS_ENDPOINT_URL_SECRETS_MANAGER=moto.endpoint_url,
+            POWERTOOLS_SERVICE_NAME="crmsync",
+            POWERTOOLS_METRICS_NAMESPACE="CrmSyncBench",
+            POWERTOOLS_TRACE_DISABLED="true",
+            POWERTOOLS_LOG_LEVEL="WARNING",
         )
         refs = provision(template, dynamodb.endpoint_url, moto.endpoint_url)
         env = {
@@ -105,7 +109,9 @@ class Bench:
         client.meta.events.register("before-call.dynamodb", self._count_dynamodb)
         self.container.__dict__["store"] = DynamoStore(self.container.settings.table_name, client=client)
         # The pacer keeps the client under the sandbox's window (burst 10, the rest spread evenly).
-        self.container.__dict__["inventory_pacers"] = PacerPool(lambda _org: TokenBucket(PACED_PER_WINDOW, WINDOW_SECONDS))
+        self.container.__dict__["inventory_pacers"] = PacerPool(
+            lambda _org: TokenBucket(PACED_PER_WINDOW, WINDOW_SECONDS)
+        )
 
     def _count_dynamodb(self, model, **_) -> None:
         self.counters.dynamodb += 1
@@ -132,34 +138,64 @@ class Bench:
         )
         from crmsync.ports.secrets import IntegrationCredentials, OAuthCredentials
 
-        crm = self._post(self.crm_url, "/_sandbox/seed",
-                         {"org": {"iso_code": "USD"}, "generate": {"Accounts": self.records}})
-        inventory = self._post(self.inventory_url, "/_sandbox/seed", {"organization": {"currency_code": "USD"}})
+        crm = self._post(
+            self.crm_url,
+            "/_sandbox/seed",
+            {"org": {"iso_code": "USD"}, "generate": {"Accounts": self.records}},
+        )
+        inventory = self._post(
+            self.inventory_url, "/_sandbox/seed", {"organization": {"currency_code": "USD"}}
+        )
         self._put(self.crm_url, "/_sandbox/limits", {"access_tokens_per_window": 100_000})
-        self._put(self.inventory_url, "/_sandbox/limits", {
-            "per_minute": PER_WINDOW, "window_seconds": WINDOW_SECONDS, "per_day": 10_000_000,
-            "tokens_per_refresh_token": 100_000})
+        self._put(
+            self.inventory_url,
+            "/_sandbox/limits",
+            {
+                "per_minute": PER_WINDOW,
+                "window_seconds": WINDOW_SECONDS,
+                "per_day": 10_000_000,
+                "tokens_per_refresh_token": 100_000,
+            },
+        )
         now = datetime.now(UTC)
         self.integration = Integration(
-            integration_id=f"bench-{uuid.uuid4().hex[:8]}", tenant_id="bench", role=Role.PRIMARY,
-            crm_org_id=crm["org_id"], inventory_org_id=inventory["organization_id"], crm_data_center="com",
-            inventory_data_center="com", crm_base_url=self.crm_url, inventory_base_url=self.inventory_url,
-            two_way=True, created_at=now, updated_at=now,
+            integration_id=f"bench-{uuid.uuid4().hex[:8]}",
+            tenant_id="bench",
+            role=Role.PRIMARY,
+            crm_org_id=crm["org_id"],
+            inventory_org_id=inventory["organization_id"],
+            crm_data_center="com",
+            inventory_data_center="com",
+            crm_base_url=self.crm_url,
+            inventory_base_url=self.inventory_url,
+            two_way=True,
+            created_at=now,
+            updated_at=now,
         )
         store = self.container.store
         store.create_integration(self.integration)
 
         def grant(seeded: dict, url: str) -> OAuthCredentials:
-            return OAuthCredentials(client_id=seeded["client_id"], client_secret=seeded["client_secret"],
-                                    refresh_token=seeded["refresh_token"], base_url=url)
+            return OAuthCredentials(
+                client_id=seeded["client_id"],
+                client_secret=seeded["client_secret"],
+                refresh_token=seeded["refresh_token"],
+                base_url=url,
+            )
 
         self.container.credentials.put(
             self.integration.integration_id,
-            IntegrationCredentials(crm=grant(crm, self.crm_url), inventory=grant(inventory, self.inventory_url)),
+            IntegrationCredentials(
+                crm=grant(crm, self.crm_url), inventory=grant(inventory, self.inventory_url)
+            ),
         )
-        store.save_module_settings(ModulePreferences(
-            integration_id=self.integration.integration_id, module=Module.CUSTOMERS,
-            settings=ModuleSettings(crm_source=CrmSource.ACCOUNTS)))
+        store.save_module_settings(
+            ModulePreferences(
+                integration_id=self.integration.integration_id,
+                module=Module.CUSTOMERS,
+                settings=ModuleSettings(crm_source=CrmSource.ACCOUNTS),
+            )
+        )
         clients = self.container.vendors.for_integration(self.integration)
         clients.inventory._http._client.event_hooks["response"].append(self._count_throttles)
 
@@ -202,7 +238,13 @@ class Bench:
         run = self.run()
         elapsed = time.monotonic() - started
         crm_after, inventory_after = self.calls()
-        return run, crm_after - crm_before, inventory_after - inventory_before, self.counters.dynamodb - dynamodb_before, elapsed
+        return (
+            run,
+            crm_after - crm_before,
+            inventory_after - inventory_before,
+            self.counters.dynamodb - dynamodb_before,
+            elapsed,
+        )
 
 
 def api_calls(calls: Counter) -> int:
@@ -210,7 +252,11 @@ def api_calls(calls: Counter) -> int:
 
 
 def writes(calls: Counter) -> int:
-    return sum(n for call, n in calls.items() if call.split()[0] in {"POST", "PUT", "DELETE"} and "/oauth/" not in call)
+    return sum(
+        n
+        for call, n in calls.items()
+        if call.split()[0] in {"POST", "PUT", "DELETE"} and "/oauth/" not in call
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,7 +283,9 @@ def report(bench: Bench) -> int:
     figures += [
         Figure("first sync: records created in inventory", created, None),
         Figure("first sync: CRM list calls", crm["GET /crm/v8/{module}"], 1.05 * math.ceil(n / 200)),
-        Figure("first sync: inventory calls per created record", api_calls(inventory) / max(created, 1), 1.05),
+        Figure(
+            "first sync: inventory calls per created record", api_calls(inventory) / max(created, 1), 1.05
+        ),
         Figure("first sync: inventory 429 answers", bench.counters.throttled, 0),
         Figure("first sync: DynamoDB calls per record", dynamodb / max(n, 1), None),
         Figure("first sync: failed records", first.counts.failed, 0),
@@ -250,8 +298,14 @@ def report(bench: Bench) -> int:
     quiet, crm, inventory, dynamodb, _ = bench.measured()
     figures += [
         Figure("nothing changed: CRM list calls (Accounts)", crm["GET /crm/v8/{module}"], 1),
-        Figure("nothing changed: CRM deleted-records calls (another endpoint)", crm["GET /crm/v8/{module}/deleted"], 1),
-        Figure("nothing changed: inventory list calls (contacts)", inventory["GET /inventory/v1/contacts"], 1),
+        Figure(
+            "nothing changed: CRM deleted-records calls (another endpoint)",
+            crm["GET /crm/v8/{module}/deleted"],
+            1,
+        ),
+        Figure(
+            "nothing changed: inventory list calls (contacts)", inventory["GET /inventory/v1/contacts"], 1
+        ),
         Figure("nothing changed: writes, both sides", writes(crm) + writes(inventory), 0),
         Figure("nothing changed: DynamoDB calls", dynamodb, None),
     ]
@@ -265,7 +319,9 @@ def report(bench: Bench) -> int:
     time.sleep(1.1)  # a change in the second of our own write would look like it
     clients.inventory.update_contact(mapping.inventory_id, {"website": "https://bench.example"})
     _, crm, inventory, _, _ = bench.measured()
-    figures.append(Figure("round trip, inventory edit: writes, both sides", writes(crm) + writes(inventory), 1))
+    figures.append(
+        Figure("round trip, inventory edit: writes, both sides", writes(crm) + writes(inventory), 1)
+    )
     figures.append(Figure("inventory 429 answers, all runs", bench.counters.throttled, 0))
     del settle, quiet
     print()

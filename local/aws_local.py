@@ -1,4 +1,5 @@
-"""Local AWS: moto server for SQS and Secrets Manager, plus the template's queues and tables.
+"""Local AWS: moto server for Secrets Manager (and SQS where `local.sqs_local` is not used), plus the
+template's queues and tables.
 
 `provision` creates every AWS::SQS::Queue (VisibilityTimeout, RedrivePolicy) and
 AWS::DynamoDB::Table of the template and returns the Ref map (logical id ->
@@ -89,9 +90,9 @@ def create_tables_with_refs(template: Template, dynamodb_endpoint: str) -> dict[
     return refs
 
 
-def provision(template: Template, dynamodb_endpoint: str, moto_endpoint: str) -> dict[str, str]:
-    """Create tables and queues; return the Ref map for the function environments."""
-    return create_tables_with_refs(template, dynamodb_endpoint) | create_queues(template, moto_endpoint)
+def provision(template: Template, dynamodb_endpoint: str, sqs_endpoint: str) -> dict[str, str]:
+    """Create tables and queues (on the local SQS or moto's); return the Ref map for the functions."""
+    return create_tables_with_refs(template, dynamodb_endpoint) | create_queues(template, sqs_endpoint)
 
 
 def save_secrets(moto_endpoint: str, region: str, path: Path) -> int:

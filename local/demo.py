@@ -32,7 +32,7 @@ def run(stack: LocalStack) -> None:
 
     step(1, "The local stack is up")
     say(f"API on {stack.api_url} (Swagger UI at {stack.api_url}/docs), the real Lambda handlers behind "
-        "the authorizer; DynamoDB Local, SQS and Secrets Manager (moto), and the two vendor sandboxes.")
+        "the authorizer; DynamoDB Local, SQS (local), Secrets Manager (moto), and the two vendor sandboxes.")
     say(f"The demo tenant's API key for this run is {stack.api_key}; `make dev` keeps one in .local/demo-api-key.")
 
     step(2, "The demo tenant lists its integrations")
@@ -170,7 +170,7 @@ def preview_first_sync(api: httpx.Client, key: dict, integration_id: str) -> dic
 
 
 def main() -> int:
-    print("Starting the local stack (DynamoDB Local, moto, sandboxes, gateway)...")
+    print("Starting the local stack (DynamoDB Local, SQS, moto, sandboxes, gateway)...")
     # Function logs would drown the story; `make dev` shows them in full.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     # The inventory sandbox is told to allow 3,300 calls a minute and the service to pace at 3,000,

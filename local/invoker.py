@@ -62,12 +62,16 @@ class Invoker:
         default_concurrency: int = DEFAULT_CONCURRENCY,
         env_vars: dict[str, dict[str, str]] | None = None,
         concurrency: dict[str, int] | None = None,
+        timeouts: dict[str, int] | None = None,
     ):
         """`env_vars`: variables over the template's, in the shape of `sam local --env-vars`
         (`{"Parameters": {...}}` for every function, `{"<LogicalId>": {...}}` for one; unlike SAM, a
         variable the template does not declare is set too). `concurrency`: a function's concurrency
-        instead of the template's (a benchmark's "4 sync workers")."""
+        instead of the template's (a benchmark's "4 sync workers"). `timeouts`: a function's Timeout
+        in seconds instead of the template's (a fault test's sync worker, whose killed step's lease
+        lasts until its invocation's deadline)."""
         self.template = template
+        self.timeouts = timeouts or {}
         self.env_vars = env_vars or {}
         self.refs = refs
         self.root = root
@@ -193,7 +197,7 @@ class Invoker:
             layers=[str(self.root / path) for path in self.template.layer_paths(function)],
             handler=fn.handler,
             variables=inherited | self.environment(function) | {"AWS_LAMBDA_LOG_STREAM_NAME": stream},
-            timeout=fn.timeout,
+            timeout=self.timeouts.get(function, fn.timeout),
             preload=self._preload.get(function, ()),
         )
         return ExecutionEnvironment(spec, generation).start()

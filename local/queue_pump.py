@@ -1,8 +1,8 @@
 """The Lambda SQS event source mapping, locally: a poller per SQS event in the template.
 
-Each poller long-polls its queue on moto server and hands at most BatchSize messages to the
-function as the Lambda SQS event, each batch in a thread of its own, so that up to the source's
-concurrency batches are in flight at once: the event's `ScalingConfig.MaximumConcurrency`, never
+Each poller long-polls its queue on the local SQS (`local.sqs_local`) and hands at most BatchSize
+messages to the function as the Lambda SQS event, each batch in a thread of its own, so that up to
+the source's concurrency batches are in flight at once: the event's `ScalingConfig.MaximumConcurrency`, never
 more than the function's concurrency (`Invoker.concurrency`), which is the cap without it. It
 receives a next batch only while fewer are in flight, as Lambda's pollers scale. After the function
 answers it deletes what succeeded and makes what failed visible again. Failure rules are Lambda's:
@@ -13,7 +13,7 @@ answers it deletes what succeeded and makes what failed visible again. Failure r
 
 A failed message would come back after the queue's VisibilityTimeout (minutes in
 the template); locally ChangeMessageVisibility sets it to `retry_delay` seconds
-instead. The dead-letter move is moto's: on receive, a message already received
+instead. The dead-letter move is the queue's: on receive, a message already received
 maxReceiveCount times goes to the RedrivePolicy's queue, as in SQS.
 """
 

@@ -1,7 +1,7 @@
 """The whole product on this machine: `python -m local.stack` (`make dev`), or `LocalStack` in code.
 
-Starts DynamoDB Local, moto server (SQS, Secrets Manager), the template's tables
-and queues, a demo tenant with an API key, the vendor sandboxes (when their
+Starts DynamoDB Local, the local SQS (`local.sqs_local`), moto server (Secrets Manager),
+the template's tables and queues, a demo tenant with an API key, the vendor sandboxes (when their
 packages exist), the API gateway, the scheduler and the queue pump, and sets up
 the deployment's OAuth client (the CRM sandbox's, so "Connect with Zoho" runs
 locally); stops all of them on exit, Ctrl-C or SIGTERM. See local/README.md.
@@ -29,10 +29,11 @@ from local.invoker import Invoker
 from local.queue_pump import QueuePump
 from local.sandboxes.common import ServerThread, run_in_thread
 from local.scheduler import Scheduler
+from local.sqs_local import SqsLocal
 from local.template import ROOT, Template
 
 HOST = "127.0.0.1"
-DEFAULT_PORTS = {"api": 3000, "dynamodb": 8000, "moto": 4566, "crm": 8081, "inventory": 8082}
+DEFAULT_PORTS = {"api": 3000, "dynamodb": 8000, "moto": 4566, "sqs": 9324, "crm": 8081, "inventory": 8082}
 DATA_DIR = ROOT / ".local-data"
 KEY_FILE = ROOT / ".local" / "demo-api-key"
 DEMO_TENANT = "Demo tenant"
@@ -71,7 +72,8 @@ class LocalStack:
     demo); otherwise DynamoDB data and a snapshot of the secrets live under
     `data_dir` and survive a restart. `free_ports=True` takes free ports for
     everything, so it never clashes with a running `make dev`. `env_vars` and `concurrency` go to
-    the `Invoker` (a benchmark's scaled vendor limits, its number of sync workers).
+    the `Invoker` (a benchmark's scaled vendor limits, its number of sync workers), and so do
+    `function_timeouts` (seconds in place of a function's Timeout: a fault test's short sync worker).
     """
 
     def __init__(
@@ -89,6 +91,7 @@ class LocalStack:
         env_vars: dict[str, dict[str, str]] | None = None,
         concurrency: dict[str, int] | None = None,
         invocation_history: int = 1000,
+        function_timeouts: dict[str, int] | None = None,
     ):
         self.ports = {name: 0 for name in DEFAULT_PORTS} if free_ports else DEFAULT_PORTS | (ports or {})
         self.in_memory = in_memory
@@ -101,6 +104,7 @@ class LocalStack:
         self.invocation_history = invocation_history  # how many of the latest `invocations` are kept
         self.env_vars = env_vars
         self.concurrency = concurrency
+        self.function_timeouts = function_timeouts
         self.endpoints: dict[str, str] = {}
         self.refs: dict[str, str] = {}
         self.api_key = ""
@@ -154,14 +158,20 @@ class LocalStack:
         dynamodb = self._dynamodb()
         exit_stack.enter_context(dynamodb)
         moto = exit_stack.enter_context(MotoServer(HOST, self.ports["moto"]))
-        self.endpoints |= {"dynamodb": dynamodb.endpoint_url, "moto": moto.endpoint_url}
+        region = str(self.template.resolve({"Ref": "AWS::Region"}))
+        account = str(self.template.resolve({"Ref": "AWS::AccountId"}))
+        sqs = exit_stack.enter_context(SqsLocal(region, HOST, self.ports["sqs"], account))
+        self.endpoints |= {
+            "dynamodb": dynamodb.endpoint_url,
+            "moto": moto.endpoint_url,
+            "sqs": sqs.endpoint_url,
+        }
         self._set_process_environment()
-        region = os.environ["AWS_DEFAULT_REGION"]
         if not self.in_memory:
             restore_secrets(moto.endpoint_url, region, self.data_dir / "secrets.json")
             exit_stack.callback(save_secrets, moto.endpoint_url, region, self.data_dir / "secrets.json")
 
-        self.refs = provision(self.template, dynamodb.endpoint_url, moto.endpoint_url)
+        self.refs = provision(self.template, dynamodb.endpoint_url, sqs.endpoint_url)
         reset_layer_container()
         self.invoker = Invoker(
             self.template,
@@ -169,6 +179,7 @@ class LocalStack:
             history=self.invocation_history,
             env_vars=self.env_vars,
             concurrency=self.concurrency,
+            timeouts=self.function_timeouts,
         )
         exit_stack.callback(self.invoker.stop)  # after the pump, scheduler and gateway; before moto
         self.api_key = self._demo_api_key()
@@ -183,7 +194,7 @@ class LocalStack:
                     sandboxes[name] = server
 
         self.scheduler = Scheduler(self.template, self.invoker, self.schedule_seconds)
-        self.pump = QueuePump(self.template, self.invoker, self.refs, moto.endpoint_url, self.retry_delay)
+        self.pump = QueuePump(self.template, self.invoker, self.refs, sqs.endpoint_url, self.retry_delay)
         gateway = run_in_thread(
             Gateway(self.template, self.invoker, self.scheduler).app, HOST, self.ports["api"]
         )
@@ -207,7 +218,7 @@ class LocalStack:
         """What every handler needs before it loads: local endpoints, a region, dummy credentials."""
         os.environ.update(
             AWS_ENDPOINT_URL_DYNAMODB=self.endpoints["dynamodb"],
-            AWS_ENDPOINT_URL_SQS=self.endpoints["moto"],
+            AWS_ENDPOINT_URL_SQS=self.endpoints["sqs"],
             AWS_ENDPOINT_URL_SECRETS_MANAGER=self.endpoints["moto"],
             AWS_DEFAULT_REGION=str(self.template.resolve({"Ref": "AWS::Region"})),
             AWS_ACCESS_KEY_ID="local",
@@ -273,7 +284,8 @@ class LocalStack:
             ("console", self.console_url),
             ("Swagger UI", f"{self.endpoints['api']}/docs"),
             ("DynamoDB Local", self.endpoints["dynamodb"] + ("  (in memory)" if self.in_memory else "")),
-            ("moto server: SQS, Secrets Manager", self.endpoints["moto"]),
+            ("SQS (local.sqs_local)", self.endpoints["sqs"]),
+            ("moto server: Secrets Manager", self.endpoints["moto"]),
         ]
         rows += [
             (f"{name} sandbox", self.endpoints[name])

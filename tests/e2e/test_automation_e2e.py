@@ -256,7 +256,7 @@ def test_a_disabled_integration_ignores_deal_changes(world):
 def test_a_poison_message_reaches_the_dead_letter_queue(world):
     sqs = boto3.client(
         "sqs",
-        endpoint_url=world.stack.endpoints["moto"],
+        endpoint_url=world.stack.endpoints["sqs"],
         region_name="us-east-1",
         aws_access_key_id="local",
         aws_secret_access_key="local",

@@ -30,7 +30,7 @@ def crmsync(stack: LocalStack, *argv: str) -> dict:
     env |= {
         "PYTHONPATH": str(ROOT / "layers" / "shared"),
         "AWS_ENDPOINT_URL_DYNAMODB": stack.endpoints["dynamodb"],
-        "AWS_ENDPOINT_URL_SQS": stack.endpoints["moto"],
+        "AWS_ENDPOINT_URL_SQS": stack.endpoints["sqs"],
     }
     done = subprocess.run(
         [sys.executable, "-m", "crmsync.cli", "--local", *argv, "--json"],
@@ -54,7 +54,7 @@ def test_local_lists_the_stacks_tenants_and_integrations(stack: LocalStack):
 
 
 def test_local_redrives_a_dead_letter_back_to_the_sync_worker(stack: LocalStack):
-    sqs = client("sqs", stack.endpoints["moto"], "us-east-1")
+    sqs = client("sqs", stack.endpoints["sqs"], "us-east-1")
     dlq = stack.queue_urls["SyncDeadLetterQueue"]
     body = SyncMessage(integration_id="int-gone", module="customers", trigger="schedule", run_id="r1", step=2)
     message_id = sqs.send_message(QueueUrl=dlq, MessageBody=body.model_dump_json())["MessageId"]

@@ -125,7 +125,7 @@ def test_scheduled_function_fires_by_itself_when_rate_is_two_seconds(stack: Loca
 
 # ------------------------------------------------------------------ SQS event source and the DLQ
 def test_sqs_batch_deletes_good_messages_and_dead_letters_the_malformed_one(stack: LocalStack):
-    sqs = client("sqs", stack.endpoints["moto"], "us-east-1")
+    sqs = client("sqs", stack.endpoints["sqs"], "us-east-1")
     queue, dlq = stack.queue_urls["SyncQueue"], stack.queue_urls["SyncDeadLetterQueue"]
     max_receive_count = stack.template.queues()["SyncQueue"]["max_receive_count"]
     good = [

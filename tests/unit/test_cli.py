@@ -368,7 +368,7 @@ def test_local_points_at_the_local_stack_unless_endpoints_are_set(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     changes = target.environment_for(local=True, region=None, profile=None)
     assert changes["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:8000"
-    assert changes["AWS_ENDPOINT_URL_SQS"] == "http://127.0.0.1:4566"
+    assert changes["AWS_ENDPOINT_URL_SQS"] == "http://127.0.0.1:9324"
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:9999")
     assert "AWS_ENDPOINT_URL_SQS" not in target.environment_for(local=True, region=None, profile=None)

@@ -1,5 +1,5 @@
 """The local SQS event source mapping delivers batches concurrently, up to the event source's
-ScalingConfig.MaximumConcurrency (issue 13 point 5), against moto server's SQS and the probe function
+ScalingConfig.MaximumConcurrency (issue 13 point 5), against the local stack's SQS and the probe function
 of tests/unit/local_lambda/ in its own execution environments."""
 
 from __future__ import annotations
@@ -10,26 +10,27 @@ from pathlib import Path
 
 import pytest
 
-from local.aws_local import MotoServer, client, create_queues
+from local.aws_local import client, create_queues
 from local.invoker import Invoker
 from local.queue_pump import QueuePump
+from local.sqs_local import SqsLocal
 from local.template import Template
 
 PROBE_TEMPLATE = Path(__file__).resolve().parent / "local_lambda" / "template.yaml"
 
 
 @pytest.fixture
-def moto() -> Iterator[MotoServer]:
-    with MotoServer(port=0) as server:
+def sqs_server() -> Iterator[SqsLocal]:
+    with SqsLocal("us-east-1") as server:
         yield server
 
 
-def test_batches_are_delivered_concurrently_up_to_the_sources_maximum_concurrency(moto):
+def test_batches_are_delivered_concurrently_up_to_the_sources_maximum_concurrency(sqs_server):
     template = Template(PROBE_TEMPLATE)
-    refs = create_queues(template, moto.endpoint_url)
+    refs = create_queues(template, sqs_server.endpoint_url)
     invoker = Invoker(template, refs)
-    pump = QueuePump(template, invoker, refs, moto.endpoint_url, retry_delay=1)
-    sqs = client("sqs", moto.endpoint_url, "us-east-1")
+    pump = QueuePump(template, invoker, refs, sqs_server.endpoint_url, retry_delay=1)
+    sqs = client("sqs", sqs_server.endpoint_url, "us-east-1")
     queue = refs["ProbeQueue"]
     sqs.send_message_batch(
         QueueUrl=queue,

@@ -33,11 +33,15 @@ class SqsQueue:
         return reply["MessageId"]
 
     def send_batch(self, messages: Sequence[BaseModel]) -> None:
-        """SendMessageBatch calls of ten entries, up to ten at a time (boto3 clients are thread-safe)."""
+        """SendMessageBatch calls of ten entries, up to ten at a time (boto3 clients are thread-safe); one
+        call of up to ten in this thread (most notifications name one record: no thread to start)."""
         bodies = [message.model_dump_json() for message in messages]
         chunks = list(batched(bodies, ENTRIES_PER_CALL))
-        with ThreadPoolExecutor(max(1, min(CONCURRENT_CALLS, len(chunks)))) as pool:
-            left = sum(pool.map(self._send_chunk, chunks))
+        if len(chunks) <= 1:
+            left = sum(map(self._send_chunk, chunks))
+        else:
+            with ThreadPoolExecutor(min(CONCURRENT_CALLS, len(chunks))) as pool:
+                left = sum(pool.map(self._send_chunk, chunks))
         if left:
             raise UnavailableError(f"SQS did not take {left} of {len(messages)} messages", retry_after=1)
 

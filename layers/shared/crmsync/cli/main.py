@@ -78,7 +78,7 @@ def add_target_options(parser: argparse.ArgumentParser, *, leaf: bool) -> None:
     )
     group.add_argument(
         "--local", action="store_true", default=argparse.SUPPRESS if leaf else False,
-        help="the local stack (make dev): DynamoDB Local on 127.0.0.1:8000, SQS on 127.0.0.1:4566",
+        help="the local stack (make dev): DynamoDB Local on 127.0.0.1:8000, SQS on 127.0.0.1:9324",
     )
     group.add_argument(
         "--stage", metavar="STAGE", default=default,

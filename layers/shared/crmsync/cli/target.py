@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-# The local stack (`make dev`, local/README.md): DynamoDB Local and moto server (SQS, Secrets Manager).
+# The local stack (`make dev`, local/README.md): DynamoDB Local, its SQS, moto server (Secrets Manager).
 LOCAL_DYNAMODB = "http://127.0.0.1:8000"
+LOCAL_SQS = "http://127.0.0.1:9324"
 LOCAL_AWS = "http://127.0.0.1:4566"
 LOCAL_REGION = "us-east-1"  # the region template.yaml resolves to locally
 LOCAL_STAGE = "dev"
@@ -108,7 +109,7 @@ def environment_for(*, local: bool, region: str | None, profile: str | None) -> 
     if local:
         defaults = {
             "AWS_ENDPOINT_URL_DYNAMODB": LOCAL_DYNAMODB,
-            "AWS_ENDPOINT_URL_SQS": LOCAL_AWS,
+            "AWS_ENDPOINT_URL_SQS": LOCAL_SQS,
             "AWS_ENDPOINT_URL_SECRETS_MANAGER": LOCAL_AWS,
             "AWS_DEFAULT_REGION": region or LOCAL_REGION,
             "AWS_ACCESS_KEY_ID": "local",
