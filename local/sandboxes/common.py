@@ -52,11 +52,13 @@ class CallCounter:
 
 
 class FaultRule(BaseModel):
-    """One fault: applies to matching calls with probability `share`, for the `next` N hits if set."""
+    """One fault: applies to matching calls with probability `share`, for the `next` N hits if set and
+    for `for_seconds` after it was set if set (a storm or an outage of a while); both: whichever ends first."""
 
     kind: Literal["rate_limit", "server_error", "slow", "drop"]
     share: float = Field(default=1.0, ge=0.0, le=1.0)
     next: int | None = Field(default=None, ge=1)
+    for_seconds: float | None = Field(default=None, gt=0)
     path_prefix: str = "/"
     delay_ms: int = Field(default=0, ge=0)
 
@@ -68,9 +70,12 @@ class FaultsBody(BaseModel):
 class Faults:
     """Fault rules set through `PUT /_sandbox/faults`; `decide` picks the fault for one call."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock`: seconds, for `for_seconds` (the sandbox's own clock, so tests can move it)."""
+        self._clock = clock
         self._rules: list[FaultRule] = []
         self._remaining: list[int | None] = []
+        self._set_at = clock()
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
 
@@ -78,6 +83,7 @@ class Faults:
         with self._lock:
             self._rules = list(rules)
             self._remaining = [rule.next for rule in rules]
+            self._set_at = self._clock()
 
     def clear(self) -> None:
         self.set([])
@@ -85,14 +91,21 @@ class Faults:
     def active(self) -> list[dict[str, Any]]:
         with self._lock:
             return [
-                rule.model_dump() | {"remaining": remaining}
+                rule.model_dump() | {"remaining": remaining, "seconds_left": self._seconds_left(rule)}
                 for rule, remaining in zip(self._rules, self._remaining, strict=True)
             ]
+
+    def _seconds_left(self, rule: FaultRule) -> float | None:
+        if rule.for_seconds is None:
+            return None
+        return round(max(0.0, self._set_at + rule.for_seconds - self._clock()), 3)
 
     def decide(self, path: str) -> FaultRule | None:
         with self._lock:
             for index, rule in enumerate(self._rules):
                 if not path.startswith(rule.path_prefix) or self._remaining[index] == 0:
+                    continue
+                if rule.for_seconds is not None and self._seconds_left(rule) == 0:
                     continue
                 if self._rng.random() >= rule.share:
                     continue

@@ -49,6 +49,19 @@ def test_claim_mapping_raises_already_exists_with_the_claim_when_claimed_twice(s
     assert raised.value.current == first
 
 
+def test_an_abandoned_claim_loses_its_time_stamp_and_can_still_be_completed(store, make):
+    """Issue 13 point 9: a failed attempt's claims are taken as abandoned by the next one at once."""
+    claim = store.claim_mapping(make.claim("int-1", Side.CRM, "c-1"))
+    store.abandon_claim(claim)
+    abandoned = store.get_mapping("int-1", Module.CUSTOMERS, Side.CRM, "c-1")
+    assert (abandoned.status, abandoned.version, abandoned.updated_at) == (MappingStatus.PENDING, 1, None)
+    done = store.complete_claim(
+        abandoned.model_copy(update={"status": MappingStatus.LINKED, "inventory_id": "i-9"})
+    )
+    store.abandon_claim(claim)  # no longer pending: left as it is
+    assert store.get_mapping("int-1", Module.CUSTOMERS, Side.CRM, "c-1") == done
+
+
 def test_complete_claim_links_both_sides_when_claim_is_pending(store, make):
     claim = store.claim_mapping(make.claim("int-1", Side.CRM, "c-1"))
     done = store.complete_claim(

@@ -10,6 +10,7 @@ from datetime import timedelta
 from crmsync.domain.errors import ConflictError
 from crmsync.domain.journal import DeliveryProgress, WebhookDelivery
 from crmsync.domain.models import IntegrationState, MappingStatus, Module, ModulePreferences, RunStatus, Side
+from crmsync.ports.sync_state_store import StepClaim
 
 RACERS = 8
 
@@ -88,7 +89,7 @@ def test_one_worker_takes_a_step_however_often_its_message_is_delivered(store, m
     run = make.run("int-1", status=RunStatus.RUNNING, step=3)
     store.create_run(run)
     at = make.clock()
-    outcomes = race(lambda n: store.claim_run_step(run, at=at, until=at + timedelta(minutes=5)))
+    outcomes = race(lambda n: store.claim_run_step(run, at=at, until=at + timedelta(minutes=5)).taken)
     assert outcomes.count(True) == 1
 
 
@@ -96,13 +97,15 @@ def test_a_step_lease_ends_when_it_lapses_is_released_or_the_step_is_saved(store
     run = make.run("int-1", status=RunStatus.RUNNING, step=3)
     store.create_run(run)
     at, until = make.clock(), make.clock() + timedelta(minutes=5)
-    assert store.claim_run_step(run, at=at, until=until)
-    assert not store.claim_run_step(run, at=at + timedelta(minutes=4), until=until)
-    assert store.claim_run_step(run, at=until + timedelta(seconds=1), until=until + timedelta(minutes=5))
+    assert store.claim_run_step(run, at=at, until=until) == StepClaim(taken=True)
+    held = store.claim_run_step(run, at=at + timedelta(minutes=4), until=until)
+    assert (held.taken, held.held_until) == (False, until)  # comes back when the lease ends
+    lapsed = store.claim_run_step(run, at=until + timedelta(seconds=1), until=until + timedelta(minutes=5))
+    assert lapsed == StepClaim(taken=True, interrupted=True)  # the holder never saved nor released it
     store.release_run_step(run)
-    assert store.claim_run_step(run, at=at, until=until)
+    assert store.claim_run_step(run, at=at, until=until) == StepClaim(taken=True)  # released: not interrupted
     store.save_run_step(run.model_copy(update={"step": 4}), expected_step=3)
-    assert not store.claim_run_step(run, at=at, until=until)  # step 3 is over
-    assert store.claim_run_step(run.model_copy(update={"step": 4}), at=at, until=until)
+    assert store.claim_run_step(run, at=at, until=until) == StepClaim(taken=False)  # step 3 is over
+    assert store.claim_run_step(run.model_copy(update={"step": 4}), at=at, until=until).taken
     store.save_run_step(run.model_copy(update={"step": 4, "status": RunStatus.DONE}), expected_step=4)
-    assert not store.claim_run_step(run.model_copy(update={"step": 4}), at=at, until=until)  # finished
+    assert not store.claim_run_step(run.model_copy(update={"step": 4}), at=at, until=until).taken  # finished

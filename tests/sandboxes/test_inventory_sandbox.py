@@ -438,6 +438,27 @@ def test_faults_answer_the_next_calls_then_stop(api: InventoryApi, control: http
     assert calls["GET /inventory/v1/items"] == 3
 
 
+def test_a_fault_for_seconds_answers_every_call_until_its_time_is_up(
+    api: InventoryApi, control: httpx.Client, clock: FakeClock
+) -> None:
+    """Issue 13 point 9: a 429 storm or a 5xx outage of a while, on the sandbox's clock."""
+    storm = {"faults": [{"kind": "rate_limit", "for_seconds": 5, "path_prefix": "/inventory/v1/items"}]}
+    assert control.put("/_sandbox/faults", json=storm).json()["faults"][0]["seconds_left"] == 5
+    assert [api.get("/items").status_code for _ in range(3)] == [429] * 3
+    assert api.get("/contacts").status_code == 200  # another path
+    clock.advance(4.9)
+    assert api.get("/items").json()["code"] == 44
+    clock.advance(0.2)
+    assert api.get("/items").status_code == 200
+    assert control.get("/_sandbox/faults").json()["faults"][0]["seconds_left"] == 0
+    assert (
+        control.put(
+            "/_sandbox/faults", json={"faults": [{"kind": "server_error", "for_seconds": 0}]}
+        ).status_code
+        == 400
+    )
+
+
 def test_dropped_connection_fault_breaks_the_call(api: InventoryApi, control: httpx.Client) -> None:
     control.put(
         "/_sandbox/faults", json={"faults": [{"kind": "drop", "next": 1, "path_prefix": "/inventory"}]}

@@ -38,7 +38,7 @@ class CrmSandbox:
         self.settings = settings
         self.clock = settings.clock
         self.counter = CallCounter()
-        self.faults = Faults()
+        self.faults = Faults(clock=lambda: self.clock().timestamp())
         self.credits = Credits(self.clock, lambda: timedelta(seconds=self.limits.credits_window_seconds))
         self.gate = Gate(self.credits, lambda header: self.oauth.principal(header), self.budget)
         self.notifier = Notifier(self.clock)

@@ -55,7 +55,7 @@ class SandboxState:
     def __init__(self, settings: InventorySandboxSettings) -> None:
         self.settings = settings
         self.counter = CallCounter()
-        self.faults = Faults()
+        self.faults = Faults(clock=settings.clock)
         self.reset()
 
     def reset(self) -> None:

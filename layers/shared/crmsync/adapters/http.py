@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from typing import Any
@@ -73,6 +74,7 @@ class VendorHttp:
         self._sleep = sleep
         self._budget_header = budget_header
         self._calls_left: int | None = None
+        self._retried: Counter[str] = Counter()
 
     def request(
         self,
@@ -122,7 +124,7 @@ class VendorHttp:
         """Calls left as the vendor's last answer told them, else as the pacer counts; the pacer's pace."""
         paced = self._pacer.budget() if self._pacer else CallBudget()
         left = self._calls_left if self._budget_header else paced.left
-        return CallBudget(left=left, per_second=paced.per_second)
+        return CallBudget(left=left, per_second=paced.per_second, retried=dict(self._retried))
 
     def close(self) -> None:
         self._client.close()
@@ -145,6 +147,8 @@ class VendorHttp:
 
         def log_retry(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
+            status = getattr(error, "status", None)
+            self._retried[str(status) if status else "no answer"] += 1
             logger.warning(
                 "retrying vendor call",
                 extra={

@@ -28,11 +28,11 @@ class SecretsManagerCredentialStore:
         self._provider: parameters.SecretsProvider | None = None
         self._changed: set[str] = set()
 
-    def get(self, integration_id: str) -> IntegrationCredentials:
+    def get(self, integration_id: str, *, fresh: bool = False) -> IntegrationCredentials:
         name = self.secret_name(integration_id)
         try:
             value = self._reader().get(
-                name, transform="json", max_age=self._max_age, force_fetch=name in self._changed
+                name, transform="json", max_age=self._max_age, force_fetch=fresh or name in self._changed
             )
         except GetParameterError as exc:
             if _is_not_found(exc.__context__):

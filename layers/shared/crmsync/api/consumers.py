@@ -6,6 +6,7 @@ kind, so each function's cold start imports only its own path.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from crmsync.contracts.queues import (
@@ -19,8 +20,9 @@ if TYPE_CHECKING:
     from crmsync.services.deps import Deps
 
 
-def on_sync_queue_message(deps: Deps, body: str) -> None:
-    """One bounded step: of a sync run, or of an integration's background deletion (L4)."""
+def on_sync_queue_message(deps: Deps, body: str, deadline: datetime | None = None) -> None:
+    """One bounded step: of a sync run, or of an integration's background deletion (L4); `deadline`
+    is when the invocation ends (a sync step's lease lasts until then)."""
     message = SyncQueueMessage.validate_json(body)
     if isinstance(message, DeleteIntegrationMessage):
         from crmsync.services.deletion import run_deletion_step
@@ -29,7 +31,7 @@ def on_sync_queue_message(deps: Deps, body: str) -> None:
     else:
         from crmsync.services.sync.engine import run_sync_step
 
-        run_sync_step(deps, message)
+        run_sync_step(deps, message, deadline)
 
 
 def on_automation_queue_message(deps: Deps, body: str) -> None:

@@ -78,6 +78,16 @@ class RunFailureList(BaseModel):
     next_cursor: str | None = None
 
 
+class RunNoteOut(BaseModel):
+    """Something that happened to a run on its way (a step taken over after its worker stopped, tried
+    again after a vendor failure, calls a vendor made us repeat), in words."""
+
+    at: datetime
+    step: int
+    kind: Literal["resumed", "step_retried", "vendor_retries"]
+    message: str
+
+
 class RunOut(BaseModel):
     """One run of the history (S5): `failure_count` records failed in it (listed by
     `GET .../runs/{run_id}/failures`); `progress` is null for a run stored before progress was kept."""
@@ -95,6 +105,9 @@ class RunOut(BaseModel):
     preview: PreviewTallyOut | None = Field(
         default=None, description="A preview's outcomes (B2, trigger preview); null for other runs"
     )
+    notes: list[RunNoteOut] = Field(
+        default_factory=list, description="What happened to the run on its way, oldest first (the last 20)"
+    )
 
     @classmethod
     def of(cls, run: SyncRun) -> RunOut:
@@ -111,6 +124,7 @@ class RunOut(BaseModel):
             failure_count=run.counts.failed if run.failure_count is None else run.failure_count,
             progress=ProgressOut.of(run.progress),
             preview=PreviewTallyOut.of(run.preview),
+            notes=[RunNoteOut(**note.model_dump()) for note in run.notes],
         )
 
 

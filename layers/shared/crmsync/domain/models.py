@@ -263,6 +263,9 @@ class Integration(DomainModel):
     crm_grants: tuple[CrmGrant, ...] = ()
     transaction_field_map: tuple[TransactionFieldPair, ...] = ()
     reauthorize_reason: str | None = None  # why the state is `reauthorize`: which vendor refused, and its code
+    # when a re-authorization last stored new grants: every process's clients built before then are
+    # rebuilt from the stored grants (they may hold a revoked refresh token)
+    grants_replaced_at: Timestamp | None = None
     created_at: Timestamp
     updated_at: Timestamp
     version: int = 0

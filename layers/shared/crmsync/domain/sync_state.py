@@ -3,7 +3,7 @@ and the records that failed. Pure pydantic models (see `models` for the conventi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -94,6 +94,19 @@ class RunProgress(DomainModel):
     waiting_for: str | None = None  # whose budget, in words ("the inventory's daily calls")
 
 
+class RunNote(DomainModel):
+    """Something that happened to a run on its way, in words an admin can act on: a step taken over
+    after its worker stopped, a step tried again after a vendor failure, calls a vendor made us retry."""
+
+    at: Timestamp
+    step: int
+    kind: Literal["resumed", "step_retried", "vendor_retries"]
+    message: str
+
+
+MAX_RUN_NOTES = 20  # the newest are kept; a run that needs more has one cause, repeated
+
+
 class SyncRun(DomainModel):
     """One run of one module, as listed in the run history (S5)."""
 
@@ -114,6 +127,11 @@ class SyncRun(DomainModel):
     failure_count: int | None = None  # records that failed in the run; None: stored before they were counted
     progress: RunProgress | None = None  # as of the last step saved
     preview: PreviewTally | None = None  # a preview run's outcomes so far (B2); None for other runs
+    notes: tuple[RunNote, ...] = ()  # oldest first, at most MAX_RUN_NOTES
+
+    def noted(self, note: RunNote) -> SyncRun:
+        """The run with `note` added (the oldest dropped past MAX_RUN_NOTES)."""
+        return self.model_copy(update={"notes": (*self.notes, note)[-MAX_RUN_NOTES:]})
 
 
 class Failure(DomainModel):

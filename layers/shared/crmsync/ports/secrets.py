@@ -44,8 +44,8 @@ class OAuthClientSource(Protocol):
 
 
 class CredentialStore(Protocol):
-    def get(self, integration_id: str) -> IntegrationCredentials:
-        """The integration's credentials; raises KeyError when none are stored."""
+    def get(self, integration_id: str, *, fresh: bool = False) -> IntegrationCredentials:
+        """The integration's credentials (`fresh`: as stored now, not as cached); KeyError when none."""
         ...
 
     def put(self, integration_id: str, credentials: IntegrationCredentials) -> None:

@@ -5,6 +5,7 @@ and how far each change stream has been read."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -14,6 +15,16 @@ from crmsync.domain.sync_state import SyncRun
 
 if TYPE_CHECKING:
     from crmsync.ports.store import Page
+
+
+@dataclass(frozen=True)
+class StepClaim:
+    """The answer to a worker asking for a run's step (`claim_run_step`)."""
+
+    taken: bool
+    held_until: datetime | None = None  # not taken because another attempt holds the step until then
+    interrupted: bool = False  # taken, and an earlier attempt's lease had lapsed: that attempt ended
+    # without saving or releasing the step (its worker was killed or timed out)
 
 
 class SyncStateStore(Protocol):
@@ -52,10 +63,11 @@ class SyncStateStore(Protocol):
         `expected_step` and not finished: ConflictError(current=stored step) otherwise."""
         ...
 
-    def claim_run_step(self, run: SyncRun, *, at: datetime, until: datetime) -> bool:
-        """Leases the run's current step to the caller until `until`: True unless the stored run has
-        moved on, finished, or another worker holds an unexpired lease on it. Saving the run's
-        step (`save_run_step`) ends the lease."""
+    def claim_run_step(self, run: SyncRun, *, at: datetime, until: datetime) -> StepClaim:
+        """Leases the run's current step to the caller until `until`: taken unless the stored run has
+        moved on, finished, or another worker holds an unexpired lease on it (`held_until` says until
+        when). Saving the run's step (`save_run_step`) and releasing it end the lease; a lease that
+        lapsed instead shows as `interrupted` to the next taker."""
         ...
 
     def release_run_step(self, run: SyncRun) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from crmsync.domain.models import Integration
@@ -32,7 +33,7 @@ class VendorClientPool:
         self._shared_tokens = shared_tokens
         self._inventory_pacer = inventory_pacer
         self._retry_policy = retry_policy  # None: the clients' defaults
-        self._clients: dict[str, VendorClients] = {}
+        self._clients: dict[str, tuple[datetime | None, VendorClients]] = {}  # with the grants' stamp
         self._lock = threading.Lock()
 
     def for_credentials(self, credentials: IntegrationCredentials, inventory_org_id: str) -> VendorClients:
@@ -56,12 +57,16 @@ class VendorClientPool:
         )
 
     def for_integration(self, integration: Integration) -> VendorClients:
+        """The cached clients, unless the integration's grants were replaced since they were built
+        (re-authorized in another process): then new ones from the grants as stored now."""
+        stamp = integration.grants_replaced_at
         with self._lock:
-            clients = self._clients.get(integration.integration_id)
-            if clients is None:
-                credentials = self._credentials.get(integration.integration_id)
-                clients = self.for_credentials(credentials, integration.inventory_org_id)
-                self._clients[integration.integration_id] = clients
+            cached = self._clients.get(integration.integration_id)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            credentials = self._credentials.get(integration.integration_id, fresh=stamp is not None)
+            clients = self.for_credentials(credentials, integration.inventory_org_id)
+            self._clients[integration.integration_id] = (stamp, clients)
             return clients
 
     def forget(self, integration_id: str) -> None:

@@ -7,7 +7,9 @@ a visible state until the admin gives a new grant, and no queued work is lost.
   events come back every 15 minutes (`HOLD_DELAY_S`) until the grant is replaced.
 - `reauthorize`: new grants for either side or both (a refresh token, or a one-time code to
   exchange) are checked against the integration's own organizations and stored. The integration
-  is active again, and the runs it held are queued again at once. An active integration can be
+  is active again, and the runs it held are queued again at once. Its `grants_replaced_at` tells
+  every other execution environment to rebuild its cached clients from the stored grants (a warm
+  sync worker still holding the revoked refresh token would otherwise put it back in `reauthorize`). An active integration can be
   re-authorized too, to replace a grant before it is revoked.
 """
 
@@ -72,13 +74,13 @@ def reauthorize(deps: Deps, tenant_id: str, integration_id: str, request: Reauth
     _check_reaches(deps, integration, credentials)
     deps.credentials.put(integration_id, credentials)
     deps.vendors.forget(integration_id)
+    replaced = {"reauthorize_reason": None, "grants_replaced_at": deps.clock()}  # other processes rebuild
     if integration.state is IntegrationState.REAUTHORIZE:
         deps.store.transition_integration(
             integration_id, allowed_from={IntegrationState.REAUTHORIZE}, to=IntegrationState.ACTIVE
         )
-        integration = update_integration(
-            deps.store, integration_id, lambda i: i.model_copy(update={"reauthorize_reason": None})
-        ) or integration
+    integration = update_integration(deps.store, integration_id, lambda i: i.model_copy(update=replaced)) or integration
+    if integration.state is IntegrationState.ACTIVE:
         _resume_held_runs(deps, integration_id)
     record_activity(deps.store, deps.clock, integration_id, "reauthorized", "done",
                     details={"crm": request.crm is not None, "inventory": request.inventory is not None})

@@ -126,6 +126,25 @@ class MappingArea(StoreBase):
             raise ConflictError("the mapping changed since it was read", current=current.version) from None
         return stored
 
+    def abandon_claim(self, claim: Mapping) -> None:
+        still_claimed = Condition(
+            "#status = :pending AND #version = :version",
+            {"#status": "status", "#version": "version"},
+            {":pending": MappingStatus.PENDING.value, ":version": claim.version},
+        )
+        if claim.claim_side is None:
+            raise ValueError("a claim is a pending mapping")
+        try:
+            self._table.update(
+                mapping_key(claim, claim.claim_side),
+                "REMOVE #updated",
+                {"#updated": "updated_at"},
+                {},
+                still_claimed,
+            )
+        except ConditionFailed:
+            pass  # completed, released or taken over meanwhile: nothing of this attempt is left
+
     def delete_mapping(self, mapping: Mapping) -> None:
         self._table.transact(
             [self._table.delete_action(mapping_key(mapping, side)) for side in sides_of(mapping)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from crmsync.adapters.dynamodb import keys as table_keys
 from crmsync.adapters.dynamodb.base import StoreBase
@@ -29,6 +29,7 @@ from crmsync.domain.models import Module, ModuleStatus, RunStatus, Side, format_
 from crmsync.domain.sync.model import RecordKind, SourceRecord
 from crmsync.domain.sync_state import SyncRun
 from crmsync.ports.store import Page
+from crmsync.ports.sync_state_store import StepClaim
 
 MAX_ENTRIES_PER_KEY = 100
 MATCH_PREFIX = "MATCH#"
@@ -136,7 +137,7 @@ class SyncStateArea(StoreBase):
                 f"the run is at step {stored.get('step')} ({stored.get('status')})", current=stored.get("step")
             ) from None
 
-    def claim_run_step(self, run: SyncRun, *, at: datetime, until: datetime) -> bool:
+    def claim_run_step(self, run: SyncRun, *, at: datetime, until: datetime) -> StepClaim:
         names = {"#step": "step", "#status": "status", "#lease": "step_lease_until"}
         condition = Condition(
             "#step = :step AND #status IN (:queued, :running) AND (attribute_not_exists(#lease) OR #lease < :at)",
@@ -148,13 +149,15 @@ class SyncStateArea(StoreBase):
                 ":at": at.timestamp(),
             },
         )
+        key = table_keys.run(run.integration_id, run.run_id)
         try:
-            self._table.update(
-                table_keys.run(run.integration_id, run.run_id), "SET #lease = :until", {}, {":until": until.timestamp()}, condition
-            )
-        except ConditionFailed:
-            return False
-        return True
+            before = self._table.update(key, "SET #lease = :until", {}, {":until": until.timestamp()}, condition, "ALL_OLD")
+        except ConditionFailed as err:
+            stored = deserialize(err.item) if err.item else {}
+            lease = stored.get("step_lease_until")
+            held = stored.get("step") == run.step and lease is not None and float(lease) >= at.timestamp()
+            return StepClaim(taken=False, held_until=datetime.fromtimestamp(float(lease), UTC) if held else None)
+        return StepClaim(taken=True, interrupted="step_lease_until" in deserialize(before))
 
     def release_run_step(self, run: SyncRun) -> None:
         condition = Condition("#step = :step", {"#step": "step"}, {":step": run.step})

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from crmsync.adapters.dynamodb import batching
 from crmsync.adapters.dynamodb.codec import Item, serialize
@@ -85,8 +85,9 @@ class Table:
         names: dict[str, str],
         values: dict[str, Any],
         condition: Condition | None = None,
+        returns: Literal["ALL_NEW", "ALL_OLD"] = "ALL_NEW",
     ) -> Item:
-        """Applies the UpdateExpression; returns the item as stored afterwards."""
+        """Applies the UpdateExpression; returns the item as stored afterwards (`ALL_OLD`: before)."""
         names = {**names, **(condition.names if condition else {})}
         values = {**values, **(condition.values if condition else {})}
         params = {
@@ -94,7 +95,7 @@ class Table:
             "UpdateExpression": expression,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": serialize(values),
-            "ReturnValues": "ALL_NEW",
+            "ReturnValues": returns,
         }
         if condition:
             params["ConditionExpression"] = condition.expression

@@ -99,6 +99,7 @@ class Applier:
     failures: list[Failure] = field(default_factory=list)
     synced: dict[Side, list[str]] = field(default_factory=lambda: {Side.CRM: [], Side.INVENTORY: []})
     new_failures: int = 0  # records the flush added to the run's failures
+    open_claims: dict[str, Mapping] = field(default_factory=dict)  # taken, neither completed nor released
     _batches: CrmBatches = field(init=False)
 
     def __post_init__(self) -> None:
@@ -228,6 +229,8 @@ class Applier:
         claim = claims.take_claim(self.store, wanted, self.now)
         if claim.state is claims.ClaimState.LINKED:
             return claim.mapping
+        held = f"{source.side}#{source.id}"
+        self.open_claims[held] = claim.mapping
         payload = self._payload(create)
         partner = PARTNER_ID_FIELD.get(create.record_kind)
         if create.side is Side.INVENTORY and source.side is Side.CRM and partner:
@@ -239,6 +242,7 @@ class Applier:
         except (RecordRefused, VendorError) as exc:
             if isinstance(exc, RecordRefused) or not fails_the_step(exc):
                 claims.release(self.store, claim.mapping)  # surely not created: a later attempt starts clean
+                del self.open_claims[held]
             raise
         written_by_side = {create.side: written}
         for write in updates:
@@ -246,7 +250,11 @@ class Applier:
         linked = wanted.model_copy(
             update={f"{create.side.value}_id": written.record_id, "status": MappingStatus.LINKED}
         )
-        return claims.complete(self.store, claim.mapping, _after_writes(self.ctx, linked, source, written_by_side))
+        completed = claims.complete(
+            self.store, claim.mapping, _after_writes(self.ctx, linked, source, written_by_side)
+        )
+        del self.open_claims[held]
+        return completed
 
     def _save(self, mapping: Mapping, current: Mapping | None) -> Mapping:
         try:
@@ -254,7 +262,9 @@ class Applier:
                 return self.store.link_mapping(mapping)
             return self.store.update_mapping(mapping.model_copy(update={"version": current.version}))
         except (ConflictError, NotFoundError):
-            logger.info("mapping changed meanwhile; the next run reconciles it", extra={"crm_id": mapping.crm_id})
+            logger.info(
+                "mapping changed meanwhile; the next run reconciles it", extra={"crm_id": mapping.crm_id}
+            )
             return mapping
 
     # ------------------------------------------------------------------ vendor writes
@@ -307,7 +317,9 @@ class Applier:
                 return Written(f"{write.parent_id}/{person.id}", person.last_modified_time, None)
             created = inventory_writes.create(inventory, self.ctx.module, payload)
         except ValidationFailed as exc:
-            raise RecordRefused(f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}") from None
+            raise RecordRefused(
+                f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}"
+            ) from None
         return Written(created.id, created.last_modified_time, created.values)
 
     def _update_in_inventory(self, write: Write, payload: dict[str, Any]) -> Written:
@@ -321,7 +333,9 @@ class Applier:
         except NotFound:
             raise RecordRefused(f"the {INVENTORY_NOUN[write.record_kind]} was deleted in inventory") from None
         except ValidationFailed as exc:
-            raise RecordRefused(f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}") from None
+            raise RecordRefused(
+                f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}"
+            ) from None
         return Written(updated.id, updated.last_modified_time, updated.values)
 
     def _find_created(self, write: Write, payload: dict[str, Any], claim: Mapping) -> Written | None:
@@ -332,12 +346,16 @@ class Applier:
             )
             return Written(found.id, found.last_modified_time, found.values) if found else None
         if write.side is Side.CRM:
-            found = claims.find_crm_created(self.clients.crm, CRM_MODULE[write.record_kind], payload, claim.updated_at)
+            found = claims.find_crm_created(
+                self.clients.crm, CRM_MODULE[write.record_kind], payload, claim.updated_at
+            )
             return Written(found.id, found.modified_time, None) if found else None
         return None
 
 
-def _after_writes(ctx: PlanContext, mapping: Mapping, source: SourceRecord, written: dict[Side, Written]) -> Mapping:
+def _after_writes(
+    ctx: PlanContext, mapping: Mapping, source: SourceRecord, written: dict[Side, Written]
+) -> Mapping:
     """The mapping with the versions now on each side: the source's as read (a read without one keeps
     the version recorded before), the written side's as answered (and its hash from the answer when
     the answer is the whole record)."""
@@ -354,7 +372,9 @@ def _after_writes(ctx: PlanContext, mapping: Mapping, source: SourceRecord, writ
 
 
 def _as_record(written: Written) -> InventoryRecord:
-    return InventoryRecord(id=written.record_id, last_modified_time=written.modified, values=written.values or {})
+    return InventoryRecord(
+        id=written.record_id, last_modified_time=written.modified, values=written.values or {}
+    )
 
 
 def fails_the_step(exc: VendorError) -> bool:

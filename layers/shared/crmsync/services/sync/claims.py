@@ -5,7 +5,9 @@ redelivered step finds it. A claim that is still pending means an earlier attemp
 have created the record: the target is searched first (by the partner id we write on every create,
 found through a name or SKU filter, or by name in the CRM) and only an abandoned claim whose record
 cannot be found is created again. A fresh pending claim belongs to an attempt still in flight: the
-step is retried later rather than racing it.
+step is retried later rather than racing it. An attempt that fails with its claims still pending
+marks them abandoned (`abandon`, no time stamp), so its retry searches at once instead of waiting
+`CLAIM_STALE_AFTER` for them.
 """
 
 from __future__ import annotations
@@ -79,6 +81,12 @@ def complete(store: Store, claim: Mapping, linked: Mapping) -> Mapping:
     )
 
 
+def abandon(store: Store, pending: list[Mapping]) -> None:
+    """The attempt that took these claims has failed: the next one takes them as abandoned."""
+    for claim in pending:
+        store.abandon_claim(claim)
+
+
 def release(store: Store, claim: Mapping) -> None:
     """Gives a claim up (the create was refused), so a later attempt starts clean."""
     store.delete_mapping(claim)
@@ -94,7 +102,9 @@ def find_inventory_created(
         query = ItemQuery(sku=payload["sku"]) if payload.get("sku") else ItemQuery(name=payload.get("name"))
         pages = inventory.iter_item_pages(query)
     else:
-        query = ContactQuery(contact_name=payload.get("contact_name"), extra={"contact_type": contact_type(module)})
+        query = ContactQuery(
+            contact_name=payload.get("contact_name"), extra={"contact_type": contact_type(module)}
+        )
         pages = inventory.iter_contact_pages(query)
     for page in pages:
         for record in page.records:

@@ -30,8 +30,10 @@ from crmsync.services import reauthorization
 from crmsync.services.deps import Deps
 from crmsync.services.sync import (
     budget_wait,
+    claims,
     failed_records,
     match_phases,
+    notes,
     passes,
     phases,
     progress,
@@ -45,12 +47,14 @@ from crmsync.services.sync.preview_store import PreviewOverlay, read_only
 from crmsync.services.sync.state import Position, RunState, read_state
 
 
-def run_sync_step(deps: Deps, message: SyncMessage) -> None:
+def run_sync_step(deps: Deps, message: SyncMessage, deadline: datetime | None = None) -> None:
     """Does the step the message names and queues the next; drops messages that are stale or moot.
 
     Raises on a vendor outage (after the clients' own retries), so the queue delivers the message
     again and the run stays running; a spent call budget makes the run wait (`budget_wait`), and so
     does a refused refresh token, until the integration is re-authorized (`reauthorization`).
+    `deadline`: when the invocation doing the step ends (the step's lease lasts until then; see
+    `runs.claim_step`). What happened on the way goes to the run's notes (`notes`).
     """
     bind(integration_id=message.integration_id)
     store = deps.store
@@ -63,7 +67,9 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     preferences = store.get_module(integration.integration_id, module)
     preview = message.trigger == Trigger.PREVIEW  # B2: its run holds the settings, saved or proposed
     if not preview and (preferences is None or preferences.version == 0):
-        logger.info("sync message dropped", extra={"reason": "module not configured", "sync_module": module.value})
+        logger.info(
+            "sync message dropped", extra={"reason": "module not configured", "sync_module": module.value}
+        )
         return
     if integration.state is IntegrationState.REAUTHORIZE:
         logger.info("sync step held: re-authorization needed", extra={"run_id": message.run_id})
@@ -75,9 +81,18 @@ def run_sync_step(deps: Deps, message: SyncMessage) -> None:
     if run is None or budget_wait.still_waiting(deps, run):
         return
     bind(run_id=run.run_id)
-    if not runs.claim_step(store, run, deps.clock()):
-        logger.info("sync message dropped", extra={"reason": "another worker is on this step", "step": run.step})
+    at = deps.clock()
+    claim = runs.claim_step(store, run, at, deadline)
+    if not claim.taken:
+        if claim.held_until is not None:  # in case its worker dies: come back when the lease ends
+            runs.queue_when_free(deps.sync_queue, run, claim.held_until, at)
+        logger.info(
+            "sync message set aside", extra={"reason": "another worker is on this step", "step": run.step}
+        )
         return
+    if claim.interrupted:
+        logger.warning("sync step taken over after an interrupted attempt", extra={"step": run.step})
+        run = notes.resumed(run, at)
     try:
         _step_or_settle(deps, integration, run)
     except Exception:
@@ -114,7 +129,9 @@ def _run_of(
         if message.trigger == Trigger.WEBHOOK and preferences.status is ModuleStatus.NEVER_SYNCED:
             logger.info("sync message dropped", extra={"reason": "the first sync has not run yet"})
             return None
-        run = runs.claim_new_run(store, integration, preferences, Trigger(message.trigger), ModuleStatus.RUNNING, at)
+        run = runs.claim_new_run(
+            store, integration, preferences, Trigger(message.trigger), ModuleStatus.RUNNING, at
+        )
         if run is None:
             logger.info("sync message dropped", extra={"reason": "a run of the module is going"})
         return run
@@ -137,21 +154,53 @@ def _step(deps: Deps, integration: Integration, run: SyncRun) -> None:
     if run.trigger is Trigger.PREVIEW:
         clients = read_only(clients)  # B2: a preview reads the vendors and never writes to them
     snapshot = ModulePreferences(
-        integration_id=run.integration_id, module=run.module, version=run.preferences_version, settings=state.settings
+        integration_id=run.integration_id,
+        module=run.module,
+        version=run.preferences_version,
+        settings=state.settings,
     )
     ctx = plan_context(clients.inventory, integration, snapshot, at)
     step_store, applier = _store_and_applier(deps, clients, ctx, run)
     step = passes.Step(step_store, clients, ctx, state.settings, run, applier, at, reapply=state.reapply)
     phase = str(run.phase)
-    position = state.position if state.position.started else _begin(step, phase, state)
+    retried = notes.retried_calls(clients)
     try:
+        position = state.position if state.position.started else _begin(step, phase, state)
         following = _do(step, phase, position)
     except DailyLimitReached as spent:  # the run waits at this step, keeping what the step did so far
-        run, counts = _flushed(run, applier)
+        _abandon_claims(deps, run, applier)
+        run, counts = _flushed(notes.vendor_retries(run, retried, clients, deps.clock()), applier)
         budget_wait.wait_for_budget(deps, run.model_copy(update={"counts": counts}), spent)
         return
-    run, counts = _flushed(run, applier)
+    except Exception as error:
+        _abandon_claims(deps, run, applier)
+        _note_failed_attempt(deps, notes.vendor_retries(run, retried, clients, deps.clock()), error)
+        raise
+    run, counts = _flushed(notes.vendor_retries(run, retried, clients, deps.clock()), applier)
     _save_and_continue(deps, run, state, phase, following, counts, at, step)
+
+
+def _abandon_claims(deps: Deps, run: SyncRun, applier: Applier) -> None:
+    """This attempt is over: the claims it left pending are taken as abandoned by the next one."""
+    if run.trigger is not Trigger.PREVIEW:  # a preview's claims live in its overlay and create nothing
+        claims.abandon(deps.store, list(applier.open_claims.values()))
+
+
+def _note_failed_attempt(deps: Deps, run: SyncRun, error: Exception) -> None:
+    """A step that goes back to the queue says why in the run's notes (saving it also ends the
+    lease, so the retry may take the step at once). A refused refresh token or listing is settled
+    by `_step_or_settle` instead."""
+    retried = isinstance(error, ConflictError) or (
+        isinstance(error, VendorError)
+        and fails_the_step(error)
+        and not isinstance(error, AuthorizationExpired)
+    )
+    if not retried:
+        return
+    try:
+        deps.store.save_run_step(notes.step_retried(run, error, deps.clock()), expected_step=run.step)
+    except ConflictError:
+        pass  # another delivery moved the run on meanwhile
 
 
 def _flushed(run: SyncRun, applier: Applier) -> tuple[SyncRun, RunCounts]:

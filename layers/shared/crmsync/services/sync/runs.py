@@ -3,14 +3,15 @@
 A run is one module of one integration, a chain of bounded steps: each queue message names the
 run and the step it is for; the worker does that step, then saves the run's next step, phase,
 position and counts with a conditional write on the step number, then queues the next step. A
-redelivered or stale message (its step is not the run's next) is dropped, and so is the loser of
-two workers racing on one step. A run that makes no progress for `STALL_AFTER` (the worker died
+redelivered or stale message (its step is not the run's next) is dropped; the loser of two workers
+racing on one step comes back, delayed, when the winner's lease ends (`claim_step`). A run that makes no progress for `STALL_AFTER` (the worker died
 between saving and queueing, or its message went to the dead-letter queue) is queued again by the
 scheduled sweep, and given up as failed after `GIVE_UP_AFTER`.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from crmsync.contracts.queues import SyncMessage
@@ -29,6 +30,7 @@ from crmsync.domain.sync_state import RunProgress, SyncRun
 from crmsync.observability import logger, metrics
 from crmsync.ports.queue import MessageQueue
 from crmsync.ports.store import Store
+from crmsync.ports.sync_state_store import StepClaim
 from crmsync.services.deps import Deps
 from crmsync.services.integrations import update_integration
 from crmsync.services.sync import progress, reapply
@@ -37,8 +39,9 @@ from crmsync.services.sync.phases import plan_phases
 from crmsync.services.sync.state import RunState, read_state, with_state
 
 STALL_AFTER = timedelta(minutes=45)
-STEP_LEASE = timedelta(seconds=300)  # the sync worker's Timeout: no worker holds a step longer
+STEP_LEASE = timedelta(seconds=300)  # the sync worker's Timeout: the lease when no deadline is known
 GIVE_UP_AFTER = timedelta(hours=24)
+MAX_DELAY_S = 900  # SQS's longest message delay
 FINISHED = {RunStatus.DONE, RunStatus.FAILED}
 
 
@@ -117,19 +120,36 @@ def start_run(
     plan: tuple[str, ...] | None = None,
 ) -> SyncRun | None:
     """Queues a new run of the module (S3, S1, a retry); None when one is queued or running already."""
-    run = claim_new_run(deps.store, integration, preferences, trigger, ModuleStatus.QUEUED, deps.clock(), plan)
+    run = claim_new_run(
+        deps.store, integration, preferences, trigger, ModuleStatus.QUEUED, deps.clock(), plan
+    )
     if run is not None:
         deps.sync_queue.send(message_for(run))
     return run
 
 
-def claim_step(store: Store, run: SyncRun, at: datetime) -> bool:
+def claim_step(store: Store, run: SyncRun, at: datetime, deadline: datetime | None = None) -> StepClaim:
     """Whether this worker may do the run's current step: one worker per step at a time, however
-    often its message is delivered; a worker that died frees it after `STEP_LEASE`."""
-    return store.claim_run_step(run, at=at, until=at + STEP_LEASE)
+    often its message is delivered.
+
+    The lease lasts until `deadline`, when the invocation doing the step ends (Lambda's
+    `get_remaining_time_in_millis`): no worker can hold a step past it, so a worker that was killed
+    frees its step then, not a fixed time later (`STEP_LEASE`, the worker's Timeout, without one).
+    """
+    until = deadline if deadline is not None and deadline > at else at + STEP_LEASE
+    return store.claim_run_step(run, at=at, until=until)
 
 
-def mark_waiting(store: Store, run: SyncRun, waiting_for: str, until: datetime | None, at: datetime) -> SyncRun | None:
+def queue_when_free(queue: MessageQueue, run: SyncRun, held_until: datetime, at: datetime) -> None:
+    """Another attempt holds the step: its message comes back once that lease ends. If the holder
+    saves the step first, the message is stale then and dropped; if the holder died, it takes over."""
+    delay = math.ceil((held_until - at).total_seconds()) + 1
+    queue.send(message_for(run), delay_seconds=min(MAX_DELAY_S, max(1, delay)))
+
+
+def mark_waiting(
+    store: Store, run: SyncRun, waiting_for: str, until: datetime | None, at: datetime
+) -> SyncRun | None:
     """Stores the run at its step, its progress saying what it waits for (and until when, if known);
     None when another delivery of the step moved the run on meanwhile."""
     shown = run.progress or RunProgress(phase=str(run.phase or ""), updated_at=at)
@@ -152,7 +172,9 @@ def message_for(run: SyncRun) -> SyncMessage:
     )
 
 
-def requeue_if_stalled(store: Store, queue: MessageQueue, run: SyncRun, at: datetime, stall_after: timedelta = STALL_AFTER) -> bool:
+def requeue_if_stalled(
+    store: Store, queue: MessageQueue, run: SyncRun, at: datetime, stall_after: timedelta = STALL_AFTER
+) -> bool:
     """Queues the run's next step again when it made no progress for `stall_after`; fails it past
     `GIVE_UP_AFTER`. True when something was done."""
     if run.status in FINISHED:
@@ -164,7 +186,12 @@ def requeue_if_stalled(store: Store, queue: MessageQueue, run: SyncRun, at: date
             return False
         last = max(last, waiting_until)
     if at - last >= GIVE_UP_AFTER:
-        fail_run(store, run, "The run stopped making progress and was given up; the next run reads its changes again.", at)
+        fail_run(
+            store,
+            run,
+            "The run stopped making progress and was given up; the next run reads its changes again.",
+            at,
+        )
         return True
     if at - last >= stall_after:
         logger.warning("stalled run queued again", extra={"run_id": run.run_id, "step": run.step})
@@ -180,7 +207,9 @@ def finish_run(store: Store, run: SyncRun, counts: RunCounts, at: datetime) -> N
     if run.trigger is Trigger.PREVIEW:  # B2: a preview is not the module's run
         logger.info("preview done", extra={"run_id": run.run_id, "counts": counts.model_dump()})
         return
-    store.set_module_status(run.integration_id, run.module, ModuleStatus.DONE, run_id=run.run_id, counts=counts)
+    store.set_module_status(
+        run.integration_id, run.module, ModuleStatus.DONE, run_id=run.run_id, counts=counts
+    )
     reapply.settle(store, run, read_state(run).reapply)
     metrics.add_metric(name="SyncRunsDone", unit="Count", value=1)
     logger.info("sync run done", extra={"run_id": run.run_id, "counts": counts.model_dump()})
@@ -189,7 +218,9 @@ def finish_run(store: Store, run: SyncRun, counts: RunCounts, at: datetime) -> N
 def fail_run(store: Store, run: SyncRun, reason: str, at: datetime) -> None:
     """Marks the run and the module failed with a reason a person can act on."""
     stopped = progress.stopped(run.progress, at)
-    failed = run.model_copy(update={"status": RunStatus.FAILED, "ended_at": at, "error": reason, "progress": stopped})
+    failed = run.model_copy(
+        update={"status": RunStatus.FAILED, "ended_at": at, "error": reason, "progress": stopped}
+    )
     try:
         store.save_run_step(failed, expected_step=run.step)
     except ConflictError:
@@ -197,7 +228,9 @@ def fail_run(store: Store, run: SyncRun, reason: str, at: datetime) -> None:
     if run.trigger is Trigger.PREVIEW:  # B2: a preview is not the module's run
         logger.info("preview failed", extra={"run_id": run.run_id, "reason": reason})
         return
-    store.set_module_status(run.integration_id, run.module, ModuleStatus.FAILED, run_id=run.run_id, counts=run.counts)
+    store.set_module_status(
+        run.integration_id, run.module, ModuleStatus.FAILED, run_id=run.run_id, counts=run.counts
+    )
     metrics.add_metric(name="SyncRunsFailed", unit="Count", value=1)
     logger.warning("sync run failed", extra={"run_id": run.run_id, "reason": reason})
 
@@ -218,7 +251,9 @@ def _clear_crm_first(store: Store, integration: Integration, module: Module) -> 
         update_integration(
             store,
             integration.integration_id,
-            lambda i: i.model_copy(update={"fetch_from_crm_first": False}) if i.fetch_from_crm_first else None,
+            lambda i: (
+                i.model_copy(update={"fetch_from_crm_first": False}) if i.fetch_from_crm_first else None
+            ),
         )
     except ConflictError:
         logger.info("fetch-from-CRM-first flag left for the next run: the integration kept changing")
