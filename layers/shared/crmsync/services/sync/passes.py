@@ -74,7 +74,9 @@ def inventory_index(step: Step, at: Position) -> Position | None:
     """Fetch-only: the inventory side is only read to know its unlinked records (M4)."""
     page = streams.read_inventory(step.clients.inventory, step.module, at)
     step.read += len(page.records)
-    mapped = step.store.get_mappings(step.integration_id, step.module, Side.INVENTORY, [r.id for r in page.records])
+    mapped = step.store.get_mappings(
+        step.integration_id, step.module, Side.INVENTORY, [r.id for r in page.records]
+    )
     _index(step, Side.INVENTORY, [r for r in page.records if r.id not in mapped])
     return _inventory_checkpoint(step, at, page, len(page.records))
 
@@ -105,7 +107,9 @@ def deleted_pass(step: Step, crm_module: str, at: Position) -> Position | None:
         if mapping is None or mapping.tombstone_side is not None:
             continue
         step.store.update_mapping(
-            mapping.model_copy(update={"tombstone_side": Side.CRM, "tombstone_at": record.deleted_time or step.now})
+            mapping.model_copy(
+                update={"tombstone_side": Side.CRM, "tombstone_at": record.deleted_time or step.now}
+            )
         )
         step.applier.counts["deleted_in_crm_kept"] += 1
     if page is not None and page.next_cursor:
@@ -116,7 +120,9 @@ def deleted_pass(step: Step, crm_module: str, at: Position) -> Position | None:
     return None
 
 
-def _checkpoint(step: Step, stream: str, at: Position, page: streams.StreamPage, done: int) -> Position | None:
+def _checkpoint(
+    step: Step, stream: str, at: Position, page: streams.StreamPage, done: int
+) -> Position | None:
     """Moves the watermark past the applied part of the page (after every page, never only at the end)."""
     after = streams.after_page(at, page, done)
     top = streams.newest(page.records[:done])
@@ -124,7 +130,7 @@ def _checkpoint(step: Step, stream: str, at: Position, page: streams.StreamPage,
         step.store.advance_watermark(step.integration_id, step.module, stream, top)
     if after is None:
         finished = at.model_copy(update={"newest": streams.newest(page.records[:done], at.newest)})
-        end = streams.end_of_phase(finished, page.by_time, now=step.now)
+        end = streams.end_of_phase(finished, page.by_time or at.by_id, now=step.now)
         if end is not None:
             step.store.advance_watermark(step.integration_id, step.module, stream, end)
     return after
@@ -133,7 +139,9 @@ def _checkpoint(step: Step, stream: str, at: Position, page: streams.StreamPage,
 # ---------------------------------------------------------------------- one page of a pass
 def _sync_page(step: Step, side: Side, page: streams.StreamPage, at: Position) -> int:
     """Syncs the mapped records of the page, indexes and stages the others; returns how many it did."""
-    page = streams.StreamPage(with_parents(step, side, page.records), page.next_cursor, page.by_time)
+    page = streams.StreamPage(
+        with_parents(step, side, page.records), page.next_cursor, page.by_time, page.sortable_by_id
+    )
     mappings = step.store.get_mappings(step.integration_id, step.module, side, [r.id for r in page.records])
     unmapped: list[SourceRecord] = []
     done = 0
@@ -232,14 +240,18 @@ def _other_side(step: Step, source: SourceRecord, mapping: Mapping) -> SourceRec
     try:
         if source.side is Side.INVENTORY:
             crm_module = CRM_MODULE[kind]
-            record = step.clients.crm.get_record(crm_module, str(mapping.crm_id), crm_fields(step.ctx, crm_module))
+            record = step.clients.crm.get_record(
+                crm_module, str(mapping.crm_id), crm_fields(step.ctx, crm_module)
+            )
             return from_crm_as(kind, record)
         inventory_id = str(mapping.inventory_id)
         if kind is RecordKind.PERSON:
             contact_id, _ = inventory_writes.person_id_of(inventory_id)
             contact = step.clients.inventory.get_contact(contact_id)
             return next((p for p in persons_of(contact) if p.id == inventory_id), None)
-        return from_inventory(step.module, inventory_writes.get(step.clients.inventory, step.module, inventory_id))
+        return from_inventory(
+            step.module, inventory_writes.get(step.clients.inventory, step.module, inventory_id)
+        )
     except NotFound:
         return None
 
@@ -251,7 +263,9 @@ def with_persons(step: Step, source: SourceRecord) -> bool:
 def _persons_to_sync(step: Step, contact) -> list[SourceRecord]:
     """A business customer's contact persons: the mapped ones are synced, the others returned."""
     persons = with_parents(step, Side.INVENTORY, persons_of(contact))
-    mappings = step.store.get_mappings(step.integration_id, step.module, Side.INVENTORY, [p.id for p in persons])
+    mappings = step.store.get_mappings(
+        step.integration_id, step.module, Side.INVENTORY, [p.id for p in persons]
+    )
     unmapped = []
     for person in persons:
         mapping = mappings.get(person.id)
@@ -285,7 +299,9 @@ def with_parents(step: Step, side: Side, records: list[SourceRecord]) -> list[So
     parents = step.store.get_mappings(step.integration_id, step.module, side, list(parent_ids))
     return [
         r.model_copy(update={"linked_parent_id": parents[r.parent_id].id_on(side.other)})
-        if r.kind is RecordKind.PERSON and r.parent_id in parents and parents[r.parent_id].crm_id
+        if r.kind is RecordKind.PERSON
+        and r.parent_id in parents
+        and parents[r.parent_id].crm_id
         and parents[r.parent_id].inventory_id
         else r
         for r in records

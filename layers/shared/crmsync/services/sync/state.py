@@ -25,6 +25,7 @@ class Position(BaseModel):
     cursor: str | None = None  # the vendor listing's or the staged listing's position
     newest: datetime | None = None  # the latest change time this phase has seen
     started: datetime | None = None  # when this phase began
+    by_id: bool = False  # the CRM listing from `since` in id order (a block of records of one second)
 
 
 class RunState(BaseModel):

@@ -7,8 +7,11 @@ made meanwhile move to the end of the listing and cannot shift records past the 
 records can share one, so a query asks for changes at or after the watermark (`>=`: the CRM's
 `If-Modified-Since` is strict, so it is sent one second earlier) and the records of that second
 that were applied already are recognised by (id, change time) against their mapping. When a whole
-page shares one change time (a bulk import) the listing moves on by its position instead, so
-progress never stalls and no page is read twice.
+page shares one change time (a bulk import) the time cannot move on: the CRM is then read again from
+that time in id order (`Position.by_id`), position by position to the end. An edit made meanwhile
+moves a record later in time order, which would shift the records behind it onto positions already
+read; in id order nothing moves (the edited record is read at its place, new records come last).
+The inventory, which cannot sort by id, moves on by position in time order.
 Once a phase has read its stream to the end, the watermark moves one second past the newest change
 it saw when that change is `SETTLED` older than the end of the read (so a run with nothing changed
 reads nothing again, even after a bulk import stamped in one second); when the newest change is more
@@ -49,6 +52,7 @@ class StreamPage:
     records: list[SourceRecord]
     next_cursor: str | None
     by_time: bool  # oldest change first
+    sortable_by_id: bool = False  # the listing can be asked for in id order (the CRM, without a view)
 
 
 def view_of(settings: ModuleSettings, crm_module: str) -> str | None:
@@ -74,7 +78,9 @@ def reads_everything_today(module: Module, last_full_read: datetime | None, now:
     return module is not Module.ITEMS and (last_full_read is None or now - last_full_read >= FULL_READ_EVERY)
 
 
-def start(watermark: datetime | None, now: datetime, *, full: bool = False, back_to: datetime | None = None) -> Position:
+def start(
+    watermark: datetime | None, now: datetime, *, full: bool = False, back_to: datetime | None = None
+) -> Position:
     """The first position of a phase: at the watermark, or earlier at `back_to` when an earlier run
     stopped before it finished (its changes are read again), or everything."""
     since = None if full or watermark is None else watermark
@@ -97,22 +103,25 @@ def end_of_phase(at: Position, by_time: bool, now: datetime | None = None) -> da
     return at.started - CLOCK_SKEW if at.started else None
 
 
-def read_crm(crm: CrmPort, ctx: PlanContext, settings: ModuleSettings, crm_module: str, at: Position) -> StreamPage:
+def read_crm(
+    crm: CrmPort, ctx: PlanContext, settings: ModuleSettings, crm_module: str, at: Position
+) -> StreamPage:
     view = view_of(settings, crm_module)
     pages = crm.iter_record_pages(
         crm_module,
         crm_fields(ctx, crm_module),
         modified_since=at.since - SECOND if at.since else None,
         cvid=view,
-        sort_by=None if view else "Modified_Time",
+        sort_by=None if view else ("id" if at.by_id else "Modified_Time"),
         sort_order=None if view else "asc",
         cursor=at.cursor,
     )
+    by_time = not view and not at.by_id
     page = next(pages, None)
     if page is None:
-        return StreamPage([], None, not view)
+        return StreamPage([], None, by_time, not view)
     records = [from_crm(ctx.module, crm_module, settings, r) for r in page.records]
-    return StreamPage(records, page.next_cursor, not view)
+    return StreamPage(records, page.next_cursor, by_time, not view)
 
 
 def read_inventory(inventory: InventoryPort, module: Module, at: Position) -> StreamPage:
@@ -147,6 +156,8 @@ def after_page(at: Position, page: StreamPage, done: int) -> Position | None:
     spans_time = oldest is not None and top is not None and oldest < top
     if page.by_time and spans_time and (at.since is None or top > at.since):
         return at.model_copy(update={"since": top, "cursor": None, "newest": seen})
+    if page.by_time and page.sortable_by_id and top is not None:  # a block of one second: on in id order
+        return at.model_copy(update={"since": top, "cursor": None, "newest": seen, "by_id": True})
     return at.model_copy(update={"cursor": page.next_cursor, "newest": seen})
 
 
