@@ -144,6 +144,7 @@ bench: setup $(SAM_VENV)/.installed
 	$(PY) -m bench.sync_calls
 	$(PY) -m bench.automation_latency
 	$(PY) -m bench.webhook_intake
+	$(PY) -m bench.scale
 
 clean-local:
 	rm -rf .local-data .local
