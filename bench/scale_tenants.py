@@ -59,17 +59,6 @@ class Tenant:
         return self.crm["ids"]["Accounts"][0]
 
 
-def new_api_key(stack: LocalStack, name: str) -> str:
-    """A tenant of its own, made the way the operator command line makes one."""
-    from crmsync.runtime.container import Container
-
-    with stack.invoker.function_environment(stack.template.authorizer_function):
-        tenants = Container.from_env().tenants
-        tenant = tenants.create_tenant(name)
-        _, key = tenants.issue_key(tenant.tenant_id)
-    return key
-
-
 def counts(records: int) -> dict[tuple[str, str], int]:
     return {key: round(records * share) for key, share in SHARES.items()}
 
@@ -96,7 +85,7 @@ def seed_tenant(stack: LocalStack, number: int, records: int, daily_cap: int) ->
         timeout=60,
     )
     inventory.raise_for_status()
-    key = new_api_key(stack, f"Scale tenant {number:02d}")
+    key = stack.new_tenant_key(f"Scale tenant {number:02d}")
     return Tenant(number, key, crm.json(), inventory.json(), daily_cap)
 
 

@@ -128,6 +128,16 @@ class LocalStack:
     def invocations(self) -> list[dict[str, Any]]:
         return self.invoker.invocations_as_dicts()
 
+    def new_tenant_key(self, name: str) -> str:
+        """A new tenant and its API key, made the way the operator command line makes them."""
+        from crmsync.runtime.container import Container
+
+        with self.invoker.function_environment(self.template.authorizer_function):
+            tenants = Container.from_env().tenants
+            tenant = tenants.create_tenant(name)
+            _, key = tenants.issue_key(tenant.tenant_id)
+        return key
+
     def fire(self, function: str) -> Any:
         return self.scheduler.fire_now(function)
 

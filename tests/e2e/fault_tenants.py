@@ -51,17 +51,6 @@ def start_stack() -> Iterator[LocalStack]:
         yield stack
 
 
-def new_api_key(stack: LocalStack, name: str) -> str:
-    """A tenant of its own, made as the operator's command line makes one."""
-    from crmsync.runtime.container import Container
-
-    with stack.invoker.function_environment(stack.template.authorizer_function):
-        tenants = Container.from_env().tenants
-        tenant = tenants.create_tenant(name)
-        _, key = tenants.issue_key(tenant.tenant_id)
-    return key
-
-
 def business_customers(tenant: str) -> list[dict]:
     """Inventory customers that a customers module fed by CRM accounts syncs (individuals go to contacts)."""
     return [
@@ -106,7 +95,7 @@ class Tenant:
             json={"organization": {"currency_code": "USD"}, "contacts": business_customers(name)},
             timeout=60,
         )
-        key = new_api_key(stack, name)
+        key = stack.new_tenant_key(name)
         api = httpx.Client(base_url=stack.api_url, timeout=60, headers={"Authorization": f"Bearer {key}"})
         tenant = cls(stack, name, api, crm.raise_for_status().json(), inventory.raise_for_status().json())
         created = api.post("/integrations", json=tenant.connect_body())

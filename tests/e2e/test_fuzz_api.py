@@ -65,17 +65,6 @@ SCHEMA = fuzz_schema("all")
 ISOLATION = fuzz_schema("positive").include(path_regex=TENANT_ROUTES)
 
 
-def second_tenant_key(stack) -> str:
-    """A tenant besides the demo one, made the way the operator command line makes one."""
-    from crmsync.runtime.container import Container
-
-    with stack.invoker.function_environment(stack.template.authorizer_function):
-        tenants = Container.from_env().tenants
-        tenant = tenants.create_tenant("Fuzz tenant B")
-        _, key = tenants.issue_key(tenant.tenant_id)
-    return key
-
-
 @pytest.fixture(scope="module")
 def world(stack) -> dict:
     """Tenant A's integration, connected to the sandboxes, every module configured, T1 on."""
@@ -102,7 +91,7 @@ def world(stack) -> dict:
         assert api.post(f"{path}/transactions/enable").status_code == 200
         grants = {"grants": [{"user_id": CRM_USER, "permissions": ["create_quotes", "view_invoices"]}]}
         assert api.put(f"{path}/crm-permissions", json=grants).status_code == 200
-    return {"integration_id": created.json()["integration_id"], "key_b": second_tenant_key(stack)}
+    return {"integration_id": created.json()["integration_id"], "key_b": stack.new_tenant_key("Fuzz tenant B")}
 
 
 def bearer(key: str) -> dict[str, str]:
