@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from crmsync.domain.errors import AlreadyExistsError, ConflictError, NotFoundError
@@ -37,52 +36,16 @@ from crmsync.observability import logger
 from crmsync.ports.clock import Clock
 from crmsync.ports.crm import WriteOutcome
 from crmsync.ports.errors import (
-    AuthorizationExpired,
-    NotFound,
-    RateLimited,
-    Unavailable,
-    ValidationFailed,
     VendorError,
 )
 from crmsync.ports.inventory import InventoryRecord
 from crmsync.ports.store import Store
 from crmsync.services.modules import VendorClients
-from crmsync.services.sync import claims, inventory_writes, loop_breaker
+from crmsync.services.sync import claims, loop_breaker, write_results
 from crmsync.services.sync.crm_batches import CrmBatches, CrmWrite, Then, Work, run_alone
 from crmsync.services.sync.kinds import CRM_MODULE, PARTNER_ID_FIELD
 from crmsync.services.sync.records import from_inventory
-
-NOUN = {
-    RecordKind.ACCOUNT: "account",
-    RecordKind.CONTACT: "contact",
-    RecordKind.PERSON: "contact person",
-    RecordKind.VENDOR: "vendor",
-    RecordKind.PRODUCT: "product",
-}
-INVENTORY_NOUN = {
-    RecordKind.ACCOUNT: "customer",
-    RecordKind.CONTACT: "customer",
-    RecordKind.PERSON: "contact person",
-    RecordKind.VENDOR: "vendor",
-    RecordKind.PRODUCT: "item",
-}
-
-
-class RecordRefused(Exception):
-    """A side refused one record's write; `reason` says why in words a person understands."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class Written:
-    """What a write left on its side: the record id, its change time, and its values when known."""
-
-    record_id: str
-    modified: datetime | None = None
-    values: dict[str, Any] | None = None
+from crmsync.services.sync.write_results import NOUN, RecordRefused, Written, fails_the_step
 
 
 @dataclass
@@ -296,10 +259,7 @@ class Applier:
         if not self.ctx.two_way:
             raise AssertionError("the planner asked for a CRM write in a fetch-only run")
         outcome = yield CrmWrite(write.kind, CRM_MODULE[write.record_kind], record)
-        if not outcome.ok:
-            raise RecordRefused(_crm_refusal(write.record_kind, outcome))
-        modified = outcome.details.get("Modified_Time")
-        return Written(str(outcome.id or write.record_id), _timestamp(modified), None)
+        return write_results.from_crm(write, outcome)
 
     def _send_crm(
         self, kind: WriteKind, crm_module: str, records: list[dict[str, Any]]
@@ -310,33 +270,10 @@ class Applier:
         return self.clients.crm.update_records(crm_module, records, trigger=[])
 
     def _create_in_inventory(self, write: Write, payload: dict[str, Any]) -> Written:
-        inventory = self.clients.inventory
-        try:
-            if write.record_kind is RecordKind.PERSON:
-                person = inventory_writes.write_person(inventory, str(write.parent_id), None, payload)
-                return Written(f"{write.parent_id}/{person.id}", person.last_modified_time, None)
-            created = inventory_writes.create(inventory, self.ctx.module, payload)
-        except ValidationFailed as exc:
-            raise RecordRefused(
-                f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}"
-            ) from None
-        return Written(created.id, created.last_modified_time, created.values)
+        return write_results.create_in_inventory(self.clients.inventory, self.ctx.module, write, payload)
 
     def _update_in_inventory(self, write: Write, payload: dict[str, Any]) -> Written:
-        inventory = self.clients.inventory
-        try:
-            if write.record_kind is RecordKind.PERSON:
-                contact_id, person_id = inventory_writes.person_id_of(str(write.record_id))
-                person = inventory_writes.write_person(inventory, contact_id, person_id, payload)
-                return Written(str(write.record_id), person.last_modified_time, None)
-            updated = inventory_writes.update(inventory, self.ctx.module, str(write.record_id), payload)
-        except NotFound:
-            raise RecordRefused(f"the {INVENTORY_NOUN[write.record_kind]} was deleted in inventory") from None
-        except ValidationFailed as exc:
-            raise RecordRefused(
-                f"inventory refused the {INVENTORY_NOUN[write.record_kind]}: {exc.message}"
-            ) from None
-        return Written(updated.id, updated.last_modified_time, updated.values)
+        return write_results.update_in_inventory(self.clients.inventory, self.ctx.module, write, payload)
 
     def _find_created(self, write: Write, payload: dict[str, Any], claim: Mapping) -> Written | None:
         if write.side is Side.INVENTORY and write.record_kind is not RecordKind.PERSON:
@@ -377,25 +314,6 @@ def _as_record(written: Written) -> InventoryRecord:
     )
 
 
-def fails_the_step(exc: VendorError) -> bool:
-    """An outage (even a create whose outcome is unknown), throttling (the daily cap too) or lost
-    authorization is not the record's fault: the step fails and is retried, and a claim stays for
-    the retry to resolve."""
-    return exc.retryable or isinstance(exc, (AuthorizationExpired, Unavailable, RateLimited))
-
-
-def _crm_refusal(kind: RecordKind, outcome: WriteOutcome) -> str:
-    noun = NOUN[kind]
-    if outcome.code == "DUPLICATE_DATA":
-        existing = outcome.details.get("id")
-        return (
-            f"the CRM refused the {noun}: another {noun} with the same {outcome.field or 'name'} exists"
-            + (f" ({existing})" if existing else "")
-        )
-    what = f" ({outcome.field})" if outcome.field else ""
-    return f"the CRM refused the {noun}: {outcome.message or outcome.code}{what}"
-
-
 def _count_of(outcome: Outcome) -> str:
     return {
         Outcome.ADDED: "added",
@@ -404,11 +322,3 @@ def _count_of(outcome: Outcome) -> str:
         Outcome.SKIPPED: "skipped",
         Outcome.DEFERRED: "skipped",
     }[outcome]
-
-
-def _timestamp(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value:
-        return datetime.fromisoformat(value)
-    return None

@@ -40,11 +40,12 @@ from crmsync.services.sync import (
     runs,
     streams,
 )
-from crmsync.services.sync.apply import Applier, fails_the_step
+from crmsync.services.sync.apply import Applier
 from crmsync.services.sync.context import plan_context
 from crmsync.services.sync.preview_apply import DryApplier
 from crmsync.services.sync.preview_store import PreviewOverlay, read_only
 from crmsync.services.sync.state import Position, RunState, read_state
+from crmsync.services.sync.write_results import fails_the_step
 
 
 def run_sync_step(deps: Deps, message: SyncMessage, deadline: datetime | None = None) -> None:

@@ -25,9 +25,10 @@ from crmsync.domain.preview import (
 from crmsync.domain.sync.model import Decision, Outcome, RecordKind, SourceRecord, Write, WriteKind
 from crmsync.domain.sync_state import Mapping
 from crmsync.ports.crm import WriteOutcome
-from crmsync.services.sync.apply import Applier, Written
+from crmsync.services.sync.apply import Applier
 from crmsync.services.sync.crm_batches import Then
 from crmsync.services.sync.preview_refusals import foreseen_refusal
+from crmsync.services.sync.write_results import Written
 
 STAND_IN = "preview-"
 FIRST_NAME, LAST_NAME = "contact_person.first_name", "contact_person.last_name"

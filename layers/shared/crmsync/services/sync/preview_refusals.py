@@ -17,9 +17,9 @@ from crmsync.domain.sync.model import RecordKind, Write
 from crmsync.ports.crm import Criterion
 from crmsync.ports.inventory import ItemQuery
 from crmsync.ports.vendors import VendorClients
-from crmsync.services.sync.apply import NOUN
 from crmsync.services.sync.kinds import CRM_MODULE, CRM_NAME_FIELD
 from crmsync.services.sync.preview_store import PreviewOverlay
+from crmsync.services.sync.write_results import NOUN
 
 UNIQUE_NAME_MODULES = frozenset({"Accounts", "Vendors", "Products"})
 
